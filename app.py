@@ -1,0 +1,52 @@
+"""Router only: page config, the current actor, and the pages that actor may see.
+
+Every view guards itself too (``sandbox.ui.require_role``): the menu is convenience, not security.
+"""
+
+import streamlit as st
+
+from sandbox import ui
+from sandbox.actor import INSTRUCTOR
+
+st.set_page_config(page_title="E-commerce Sandbox · 电子商务实验室", page_icon=":material/storefront:", layout="wide")
+
+
+def page(path: str, title_key: str, icon: str, url: str, default: bool = False) -> st.Page:
+    return st.Page(path, title=ui.t(title_key), icon=icon, url_path=url, default=default)
+
+
+actor = ui.current_actor()
+if ui.setup_needed():
+    pages = [page("views/setup.py", "page.setup", ":material/rocket_launch:", "setup", default=True)]
+elif actor is None:
+    pages = [
+        page("views/login.py", "page.login", ":material/login:", "login", default=True),
+        page("views/register.py", "page.register", ":material/how_to_reg:", "register"),
+    ]
+elif actor.must_change_password:
+    pages = [page("views/account.py", "page.account", ":material/manage_accounts:", "account", default=True)]
+elif actor.role == INSTRUCTOR:
+    pages = {
+        ui.t("nav.teaching"): [
+            page("views/home.py", "page.home", ":material/home:", "home", default=True),
+            page("views/classes.py", "page.classes", ":material/groups:", "classes"),
+            page("views/instructors.py", "page.instructors", ":material/badge:", "instructors"),
+        ],
+        ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
+    }
+else:
+    pages = {
+        ui.t("nav.study"): [page("views/home.py", "page.home", ":material/home:", "home", default=True)],
+        ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
+    }
+
+with st.sidebar:
+    ui.language_switch()
+    if actor is not None:
+        st.caption(ui.t("nav.signed_in_as", name=actor.full_name, username=actor.username))
+        if st.button(ui.t("nav.logout"), key="nav_logout", icon=":material/logout:"):
+            ui.sign_out()
+            st.rerun()
+    ui.cookie_script()
+
+st.navigation(pages, position="sidebar").run()

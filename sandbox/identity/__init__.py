@@ -1,0 +1,1 @@
+"""Identity: users, classes (tenants), memberships, logins and passwords."""

@@ -1,0 +1,214 @@
+"""The only Streamlit-importing part of ``sandbox``: database handle, current actor, guards,
+translations bound to the session language, and shared widgets.
+
+Invariants:
+- The engine is created (and the schema migrated) once per process per URL (``cache_resource``);
+  sessions of SQLAlchemy never go into ``st.session_state``.
+- ``st.session_state`` holds UI scratch only: the actor, the login token, the language and
+  form request ids. Everything else lives in the database.
+- A login survives a refresh through the ``sandbox_session`` cookie, which holds a random
+  token; the database keeps only its hash, and logout revokes it.
+- Every page calls :func:`require_role` before it reads any data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, NoReturn
+
+import streamlit as st
+
+from sandbox.actor import Actor
+from sandbox.config import database_url
+from sandbox.db import Database
+from sandbox.errors import DomainError
+from sandbox.i18n import LANGUAGE_NAMES, LANGUAGES, messages, normalize_language
+from sandbox.i18n import t as translate
+from sandbox.identity import services
+from sandbox.migrate import upgrade
+from sandbox.uow import UnitOfWork
+
+COOKIE = "sandbox_session"
+_ACTOR = "actor"
+_TOKEN = "login_token"
+_LANG = "lang"
+_COOKIE_OP = "cookie_op"
+_RESUME_TRIED = "resume_tried"
+_SETUP_DONE = "setup_done"
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    upgrade(url)  # once per process: migrations never run on a rerun
+    return Database.connect(url)
+
+
+def uow() -> UnitOfWork:
+    """The unit of work of the configured database."""
+    return UnitOfWork(_database(database_url()))
+
+
+# ----------------------------------------------------------------------------- language
+
+
+def lang() -> str:
+    """The session language: the user's preference, else the chosen one, else the browser's."""
+    actor = st.session_state.get(_ACTOR)
+    if actor is not None and actor.language in LANGUAGES:
+        return str(actor.language)
+    chosen = st.session_state.get(_LANG)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return normalize_language(st.context.locale)
+
+
+def t(key: str, **params: Any) -> str:
+    """``key`` translated into the session language."""
+    return translate(key, lang(), **params)
+
+
+def error_text(err: DomainError) -> str:
+    """The zh/en sentence of a domain error (nested error codes in ``reason`` translated too)."""
+    params = dict(err.params)
+    if err.field:
+        params["field"] = t(f"field.{err.field}")
+    if isinstance(params.get("reason"), str) and params["reason"] in messages("en"):
+        params["reason"] = t(params["reason"], **{**params, "field": t("field.roster_value")})
+    return t(err.code, **params)
+
+
+def show_error(err: DomainError) -> None:
+    st.error(error_text(err), icon=":material/error:")
+
+
+def _on_language_change() -> None:
+    choice = st.session_state.get("ui_language")
+    if choice not in LANGUAGES:
+        return
+    st.session_state[_LANG] = choice
+    actor = st.session_state.get(_ACTOR)
+    if actor is not None:
+        try:
+            st.session_state[_ACTOR] = services.set_language(uow(), actor, choice)
+        except DomainError:
+            pass
+
+
+def language_switch() -> None:
+    """The 简体中文 / English switch (keyed, so it survives its own label change)."""
+    current = lang()
+    st.session_state["ui_language"] = current
+    st.segmented_control(
+        "Language / 语言",
+        options=list(LANGUAGES),
+        format_func=lambda code: LANGUAGE_NAMES[code],
+        key="ui_language",
+        on_change=_on_language_change,
+        label_visibility="collapsed",
+    )
+
+
+# ----------------------------------------------------------------------------- identity
+
+
+def current_actor() -> Actor | None:
+    """The logged-in actor of this browser tab (resumed from the cookie once per session)."""
+    actor = st.session_state.get(_ACTOR)
+    if actor is not None:
+        return actor  # type: ignore[no-any-return]
+    if not st.session_state.get(_RESUME_TRIED):
+        st.session_state[_RESUME_TRIED] = True
+        token = st.context.cookies.get(COOKIE)
+        resumed = services.resume(uow(), token)
+        if resumed is not None:
+            st.session_state[_ACTOR] = resumed
+            st.session_state[_TOKEN] = token
+            return resumed
+    return None
+
+
+def setup_needed() -> bool:
+    """True until the first instructor exists (then remembered for the session)."""
+    if st.session_state.get(_SETUP_DONE):
+        return False
+    with uow().read() as s:
+        done = services.instructor_exists(s)
+    if done:
+        st.session_state[_SETUP_DONE] = True
+    return not done
+
+
+def sign_in(actor: Actor, token: str) -> None:
+    """Remember a fresh login in this tab and have the browser keep its cookie."""
+    st.session_state[_ACTOR] = actor
+    st.session_state[_TOKEN] = token
+    st.session_state[_LANG] = actor.language or lang()
+    st.session_state[_COOKIE_OP] = token
+
+
+def replace_actor(actor: Actor) -> None:
+    st.session_state[_ACTOR] = actor
+
+
+def sign_out() -> None:
+    """Log this tab out: revoke the session row, forget the actor, clear the cookie."""
+    actor = st.session_state.get(_ACTOR)
+    if actor is not None:
+        services.logout(uow(), actor, st.session_state.get(_TOKEN))
+    for key in (_ACTOR, _TOKEN):
+        st.session_state.pop(key, None)
+    st.session_state[_COOKIE_OP] = ""
+
+
+def cookie_script() -> None:
+    """Emit the browser-side cookie change queued by sign_in / sign_out (ours, never user text)."""
+    op = st.session_state.get(_COOKIE_OP)
+    if op is None:
+        return
+    value = json.dumps(f"{COOKIE}={op}; path=/; samesite=strict; max-age={1209600 if op else 0}")
+    st.html(
+        f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def require_role(*roles: str, allow_pending_password: bool = False) -> Actor:
+    """The actor, if logged in with one of ``roles``; otherwise a message and ``st.stop()``."""
+    actor = current_actor()
+    if actor is None:
+        _stop("auth.login_required")
+    if roles and actor.role not in roles:
+        _stop("auth.forbidden")
+    if actor.must_change_password and not allow_pending_password:
+        _stop("auth.change_password_first")
+    return actor
+
+
+def _stop(code: str) -> NoReturn:
+    st.warning(t(code), icon=":material/lock:")
+    st.stop()
+
+
+def request_id(form: str) -> str:
+    """The idempotency key of one rendering of ``form`` (kept until :func:`form_done`)."""
+    key = f"rid:{form}"
+    if key not in st.session_state:
+        st.session_state[key] = uuid.uuid4().hex
+    return str(st.session_state[key])
+
+
+def form_done(form: str) -> None:
+    """After a successful submit: the next rendering of ``form`` gets a fresh request id."""
+    st.session_state.pop(f"rid:{form}", None)
+
+
+def flash(message_key: str, **params: Any) -> None:
+    """A success message shown once, on the next run (survives ``st.rerun``)."""
+    st.session_state["flash"] = (message_key, params)
+
+
+def show_flash() -> None:
+    item = st.session_state.pop("flash", None)
+    if item:
+        st.success(t(item[0], **item[1]), icon=":material/check_circle:")

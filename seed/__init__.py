@@ -1,0 +1,1 @@
+"""Deterministic world generation for classes and students (see ``seed.world``)."""
