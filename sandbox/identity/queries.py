@@ -99,7 +99,7 @@ def roster(session: Session, actor: Actor, class_id: int) -> list[RosterRow]:
         .join(Membership, Membership.user_id == User.id)
         .outerjoin(last_login, last_login.c.actor_id == User.id)
         .where(Membership.class_id == class_id, Membership.role == STUDENT)
-        .order_by(Membership.student_number, User.username)
+        .order_by(Membership.student_number.nulls_last(), User.username)
     ).all()
     return [
         RosterRow(

@@ -430,7 +430,7 @@ def import_roster(
         )
         keys = [username_key(u) for _, _, _, u in rows]
         taken_keys = set(s.scalars(select(User.username_key).where(User.username_key.in_(keys))).all())
-        for (line, number, full, uname), key in zip(rows, keys, strict=True):
+        for (line, number, _full, uname), key in zip(rows, keys, strict=True):
             if number in taken_numbers:
                 raise DomainError("roster.number_in_class", field="roster", line=line, number=number)
             if key in taken_keys:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
-from sandbox.db import Base, make_engine
 import sandbox.models  # noqa: F401  (fills Base.metadata)
+from sandbox.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

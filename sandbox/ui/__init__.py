@@ -31,7 +31,7 @@ from sandbox.uow import UnitOfWork
 
 COOKIE = "sandbox_session"
 _ACTOR = "actor"
-_TOKEN = "login_token"
+_TOKEN = "login_token"  # noqa: S105  (a session_state key)
 _LANG = "lang"
 _COOKIE_OP = "cookie_op"
 _RESUME_TRIED = "resume_tried"

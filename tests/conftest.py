@@ -1,0 +1,78 @@
+"""Shared fixtures: a migrated database per test, on SQLite and (when configured) PostgreSQL.
+
+- ``db_url`` is parametrised over the back ends: ``sqlite`` always, ``postgresql`` when
+  ``SANDBOX_TEST_POSTGRES_URL`` is set (``scripts/test`` starts a real server and sets it).
+- SQLite: the migrations run once per test session into a template file, copied per test.
+- PostgreSQL: the migrations run once per session; each test starts from emptied tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from sandbox.db import Base, Database
+from sandbox.migrate import upgrade
+from sandbox.uow import UnitOfWork
+
+PG_URL = os.environ.get("SANDBOX_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    if not PG_URL:
+        pytest.skip("SANDBOX_TEST_POSTGRES_URL not set (scripts/test sets it)")
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return PG_URL
+
+
+def fresh_sqlite_url(template: Path, folder: Path) -> str:
+    target = folder / "sandbox.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def empty_postgres(url: str) -> str:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return fresh_sqlite_url(sqlite_template, tmp_path)
+    return empty_postgres(request.getfixturevalue("pg_migrated"))
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh migrated SQLite database (for tests that need only the embedded default)."""
+    return fresh_sqlite_url(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def uow(db_url: str) -> Iterator[UnitOfWork]:
+    db = Database.connect(db_url)
+    yield UnitOfWork(db)
+    db.dispose()
