@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 INSTRUCTOR = "instructor"
 STUDENT = "student"
-ROLES = (INSTRUCTOR, STUDENT)
+BOT = "bot"  # a scripted party (sandbox.bots) that plays a counterpart; it never logs in
+ROLES = (INSTRUCTOR, STUDENT, BOT)
 
 
 @dataclass(frozen=True)

@@ -62,14 +62,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _sqlite_hooks(engine: Engine, *, immediate: bool) -> None:
+def _sqlite_hooks(engine: Engine, *, immediate: bool, foreign_keys: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -78,12 +78,16 @@ def _sqlite_hooks(engine: Engine, *, immediate: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, *, immediate: bool = True) -> Engine:
-    """An engine for ``url``; on SQLite ``immediate`` picks BEGIN IMMEDIATE (writers) or BEGIN."""
+def make_engine(url: str, *, immediate: bool = True, foreign_keys: bool = True) -> Engine:
+    """An engine for ``url``; on SQLite ``immediate`` picks BEGIN IMMEDIATE (writers) or BEGIN.
+
+    ``foreign_keys=False`` is for migrations only: SQLite's batch "move and copy" drops and
+    recreates tables, which with enforcement on would cascade-delete the referencing rows.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        _sqlite_hooks(engine, immediate=immediate)
+        _sqlite_hooks(engine, immediate=immediate, foreign_keys=foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

@@ -21,7 +21,7 @@ from sandbox.db import Base, UTCDateTime, utcnow
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('instructor', 'student')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('instructor', 'student', 'bot')", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
@@ -59,7 +59,7 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("class_id", "user_id"),
         UniqueConstraint("class_id", "student_number"),
-        CheckConstraint("role IN ('instructor', 'student')", name="role"),
+        CheckConstraint("role IN ('instructor', 'student', 'bot')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

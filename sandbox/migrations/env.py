@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), immediate=False)
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), immediate=False, foreign_keys=False)
     with engine.connect() as connection:
         is_pg = connection.dialect.name == "postgresql"
         if is_pg:

@@ -120,6 +120,8 @@ def current_actor() -> Actor | None:
     if not st.session_state.get(_RESUME_TRIED):
         st.session_state[_RESUME_TRIED] = True
         token = st.context.cookies.get(COOKIE)
+        if not isinstance(token, str):  # no cookie (AppTest's mocked client yields a non-str)
+            token = None
         resumed = services.resume(uow(), token)
         if resumed is not None:
             st.session_state[_ACTOR] = resumed

@@ -1,0 +1,1 @@
+"""The scenario engine: task definitions (scenario files), check kinds, grading, walkthrough."""
