@@ -30,20 +30,25 @@ elif actor.role == INSTRUCTOR:
         ui.t("nav.teaching"): [
             page("views/home.py", "page.home", ":material/home:", "home", default=True),
             page("views/classes.py", "page.classes", ":material/groups:", "classes"),
+            page("views/gradebook.py", "page.gradebook", ":material/grading:", "gradebook"),
             page("views/instructors.py", "page.instructors", ":material/badge:", "instructors"),
         ],
         ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
     }
 else:
     pages = {
-        ui.t("nav.study"): [page("views/home.py", "page.home", ":material/home:", "home", default=True)],
+        ui.t("nav.study"): [
+            page("views/home.py", "page.home", ":material/home:", "home", default=True),
+            page("views/tasks.py", "page.tasks", ":material/checklist:", "tasks"),
+        ],
+        ui.t("nav.modules"): [page("views/mailbox.py", "page.mailbox", ":material/mail:", "mailbox")],
         ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
     }
 
 with st.sidebar:
     ui.language_switch()
     if actor is not None:
-        st.caption(ui.t("nav.signed_in_as", name=actor.full_name, username=actor.username))
+        st.caption(ui.t("nav.signed_in_as", name=ui.plain(actor.full_name), username=ui.plain(actor.username)))
         if st.button(ui.t("nav.logout"), key="nav_logout", icon=":material/logout:"):
             ui.sign_out()
             st.rerun()

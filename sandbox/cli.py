@@ -60,6 +60,86 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tasks():
+    from sandbox.scenarios.loader import ScenarioError, load_directory
+
+    try:
+        return load_directory()
+    except ScenarioError as err:
+        print(f"invalid scenario file: {err.plain()}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the class 'demo' and let bots do every implemented task as each student."""
+    from sandbox.demo import DEMO_PASSWORD, build_demo
+    from sandbox.scenarios.model import MODULES
+
+    url = args.db or database_url()
+    upgrade(url)
+    tasks = _tasks()
+    report = build_demo(_uow(url), tasks, args.students, args.seed)
+    if report.created_instructor:
+        print(f"created instructor {report.created_instructor[0]} with password {report.created_instructor[1]}")
+    print(f"class 'demo': {len(report.students)} students (password {DEMO_PASSWORD}), seed {args.seed}")
+    total = passed = 0
+    for module in MODULES:
+        codes = [c for c in report.tasks if tasks.tasks[c].module == module]
+        if not codes:
+            continue
+        print(f"\n{module}")
+        print("  " + "student".ljust(12) + " ".join(c.ljust(9) for c in codes) + "passed")
+        for actor in report.students:
+            row = report.passed[actor.user_id]
+            marks = ["ok" if row[c] else "FAIL" for c in codes]
+            count = sum(row[c] for c in codes)
+            total += len(codes)
+            passed += count
+            print("  " + actor.username.ljust(12) + " ".join(m.ljust(9) for m in marks) + f"{count}/{len(codes)}")
+    for (uid, code), error in sorted(report.errors.items()):
+        print(f"  error: student {uid} {code}: {error}", file=sys.stderr)
+    print(f"\ngraded: {passed}/{total} task runs passed")
+    return 0 if passed == total else 1
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Per module: catalog tasks, entries with a check, golden runs passing; last line coverage: X/N."""
+    from sandbox.demo import coverage, modules_in_scope
+
+    try:
+        modules = modules_in_scope(args.module)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    rows, proven = coverage(_tasks(), modules)
+    print(f"{'module':<9}{'catalog':>8}{'entries':>9}{'golden':>8}{'wrong':>7}")
+    for r in rows:
+        print(f"{r.module:<9}{r.in_catalog:>8}{r.with_entry:>9}{r.golden_pass:>8}{r.wrong_fails:>7}")
+    print("(entries: scenario entry with a check; golden: its golden run passes; wrong: its wrong run fails)")
+    print(f"coverage: {len(proven)}/{sum(r.in_catalog for r in rows)}")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Print a class's gradebook as CSV."""
+    from sqlalchemy import select
+
+    from sandbox.identity.models import Classroom
+    from sandbox.scenarios.progress import gradebook_for
+
+    url = args.db or database_url()
+    upgrade(url)
+    uow = _uow(url)
+    with uow.read() as s:
+        found = list(s.scalars(select(Classroom).where(Classroom.name == args.class_name)))
+        if len(found) != 1:
+            print(f"{len(found)} classes named {args.class_name!r}", file=sys.stderr)
+            return 2
+        book = gradebook_for(s, found[0].id, _tasks(), args.module)
+    sys.stdout.write(book.csv())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="E-commerce role-play sandbox")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,5 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     init.add_argument("--full-name")
     init.add_argument("--language", default="en", choices=["en", "zh_CN"])
     init.set_defaults(func=cmd_init)
+    demo = sub.add_parser("demo", help="build the class 'demo' and let bots do every implemented task")
+    demo.add_argument("--students", type=int, default=3)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--db", help="database URL")
+    demo.set_defaults(func=cmd_demo)
+    cov = sub.add_parser("coverage", help="how many catalog tasks are walkable and graded")
+    cov.add_argument("--module")
+    cov.set_defaults(func=cmd_coverage)
+    gr = sub.add_parser("grade", help="a class's gradebook")
+    gr.add_argument("--class", dest="class_name", required=True)
+    gr.add_argument("--format", choices=["csv"], default="csv")
+    gr.add_argument("--module")
+    gr.add_argument("--db", help="database URL")
+    gr.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     return int(args.func(args))

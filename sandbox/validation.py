@@ -13,7 +13,7 @@ import unicodedata
 from sandbox.errors import DomainError
 
 USERNAME_RE = re.compile(r"^[\w.\-]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls; tab allowed
 
 
 def clean_text(
@@ -38,7 +38,7 @@ def username_key(username: str) -> str:
 def clean_username(value: object, field: str = "username") -> str:
     """A user name of 3-32 letters, digits, '.', '_' or '-' (CJK letters allowed)."""
     name = clean_text(value, field, max_len=32)
-    if len(name) < 3 or not USERNAME_RE.match(name):
+    if len(name) < 3 or not USERNAME_RE.match(name) or len(username_key(name)) > 64:  # key column is 64 wide
         raise DomainError("input.bad_username", field=field)
     return name
 

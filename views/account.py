@@ -13,7 +13,7 @@ ui.show_flash()
 if actor.must_change_password:
     st.warning(ui.t("account.must_change"), icon=":material/key:")
 
-st.markdown(ui.t("account.who", name=actor.full_name, username=actor.username, role=ui.t("role." + actor.role)))
+st.markdown(ui.t("account.who", name=ui.plain(actor.full_name), username=actor.username, role=ui.t("role." + actor.role)))
 
 st.subheader(ui.t("account.change_password"))
 with st.form("password_form", clear_on_submit=False):
@@ -23,7 +23,9 @@ with st.form("password_form", clear_on_submit=False):
     submitted = st.form_submit_button(ui.t("account.change_submit"), type="primary")
 if submitted:
     try:
-        ui.replace_actor(services.change_password(ui.uow(), actor, old=old, new=new, confirm=confirm))
+        ui.replace_actor(services.change_password(
+            ui.uow(), actor, old=old, new=new, confirm=confirm, keep_token=ui.login_token()
+        ))
     except DomainError as err:
         ui.show_error(err)
     else:

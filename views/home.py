@@ -9,7 +9,7 @@ from seed.world import student_world
 
 actor = ui.require_role(INSTRUCTOR, STUDENT)
 ui.show_flash()
-st.title(ui.t("home.title", name=actor.full_name))
+st.title(ui.t("home.title", name=ui.plain(actor.full_name)))
 st.write(ui.t("home.what"))
 
 if actor.is_instructor:
@@ -42,7 +42,7 @@ else:
     if current is None:
         st.info(ui.t("home.no_class"))
     else:
-        st.subheader(ui.t("home.your_class", name=current.name))
+        st.subheader(ui.t("home.your_class", name=ui.plain(current.name)))
         world = student_world(current.seed, actor.user_id)
         zh = ui.lang() == "zh_CN"
         st.markdown(ui.t("home.world_intro"))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox import events
@@ -161,6 +163,8 @@ def setup_first_instructor(
     full = clean_text(full_name, "full_name", max_len=100)
     pw = check_new_password(password, password_confirm)
     with uow.write() as s:
+        if s.get_bind().dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises this
+            s.execute(sql_text("SELECT pg_advisory_xact_lock(774412)"))  # two setup screens submitted at once
         if instructor_exists(s):
             raise DomainError("setup.done")
         _ensure_username_free(s, name)
@@ -201,15 +205,16 @@ def lock_remaining(s: Session, key: str, now: datetime | None = None) -> int:
 def login(uow: UnitOfWork, *, username: str, password: str) -> LoginResult:
     """Log in with user name and password. Raises auth.bad_credentials, auth.slow_down."""
     key = username_key(str(username or ""))[:64]
-    if not key or not password:
-        raise DomainError("auth.bad_credentials")
+    if not key or not password or any(unicodedata.category(ch) == "Cc" for ch in key):
+        raise DomainError("auth.bad_credentials")  # no user name holds a control character (NUL breaks PostgreSQL)
     with uow.read() as s:
         wait = lock_remaining(s, key)
         user = s.scalar(select(User).where(User.username_key == key))
         user_id, stored = (user.id, user.password_hash) if user else (None, None)
     if wait:
         raise DomainError("auth.slow_down", seconds=wait)
-    ok = verify_password(stored, str(password)[:128])  # argon2 outside any transaction
+    # argon2 outside any transaction; an over-long password is simply wrong (never truncated)
+    ok = len(str(password)) <= 128 and verify_password(stored, str(password))
     with uow.write() as s:
         if not ok or user_id is None:
             events.record(s, "login.failed", actor_id=user_id, subject=key)
@@ -256,13 +261,19 @@ def logout(uow: UnitOfWork, actor: Actor, token: str | None) -> None:
         events.record(s, "logout", actor=actor, subject=username_key(actor.username))
 
 
-def change_password(uow: UnitOfWork, actor: Actor, *, old: str, new: str, confirm: str) -> Actor:
-    """Change one's own password. Raises auth.bad_old_password, input.*."""
+def change_password(
+    uow: UnitOfWork, actor: Actor, *, old: str, new: str, confirm: str, keep_token: str | None = None
+) -> Actor:
+    """Change one's own password; every other login session of the user ends.
+
+    ``keep_token`` is the cookie token of the browser making the change (it stays logged in).
+    Raises auth.bad_old_password, auth.same_password, input.*.
+    """
     pw = check_new_password(new, confirm, field="new_password")
     with uow.read() as s:
         user = s.get(User, actor.user_id)
         stored = user.password_hash if user else None
-    if not verify_password(stored, str(old or "")[:128]):
+    if len(str(old or "")) > 128 or not verify_password(stored, str(old or "")):
         raise DomainError("auth.bad_old_password", field="old_password")
     if pw == old:
         raise DomainError("auth.same_password", field="new_password")
@@ -271,6 +282,12 @@ def change_password(uow: UnitOfWork, actor: Actor, *, old: str, new: str, confir
         assert user is not None
         user.password_hash = hash_password(pw)
         user.must_change_password = False
+        others = LoginSession.__table__.update().where(
+            LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)
+        )
+        if keep_token:
+            others = others.where(LoginSession.token_hash != _token_hash(keep_token))
+        s.execute(others.values(revoked_at=utcnow()))
         events.record(s, "password.changed", actor=actor, subject=user.username_key)
         return actor_for(s, user, actor.class_id)
 
@@ -340,27 +357,30 @@ def register_student(
     full = clean_text(full_name, "full_name", max_len=100)
     number = clean_text(student_number, "student_number", max_len=32, required=False) or None
     pw = check_new_password(password, password_confirm)
-    with uow.write() as s:
-        room = s.scalar(select(Classroom).where(Classroom.enrollment_code == code))
-        if room is None:
-            raise DomainError("class.bad_code", field="enrollment_code")
-        _ensure_username_free(s, name)
-        if number and s.scalar(
-            select(Membership.id).where(Membership.class_id == room.id, Membership.student_number == number)
-        ):
-            raise DomainError("class.number_taken", field="student_number", number=number)
-        user = _new_user(s, username=name, full_name=full, role=STUDENT, password=pw, must_change=False)
-        user.language = language if language in LANGUAGES else None
-        s.add(Membership(class_id=room.id, user_id=user.id, role=STUDENT, student_number=number))
-        s.flush()
-        actor = actor_for(s, user, room.id)
-        events.record(s, "class.student_registered", actor=actor, class_id=room.id, subject=user.username_key)
-        return actor
+    try:
+        with uow.write() as s:
+            room = s.scalar(select(Classroom).where(Classroom.enrollment_code == code))
+            if room is None:
+                raise DomainError("class.bad_code", field="enrollment_code")
+            _ensure_username_free(s, name)
+            if number and s.scalar(
+                select(Membership.id).where(Membership.class_id == room.id, Membership.student_number == number)
+            ):
+                raise DomainError("class.number_taken", field="student_number", number=number)
+            user = _new_user(s, username=name, full_name=full, role=STUDENT, password=pw, must_change=False)
+            user.language = language if language in LANGUAGES else None
+            s.add(Membership(class_id=room.id, user_id=user.id, role=STUDENT, student_number=number))
+            s.flush()
+            actor = actor_for(s, user, room.id)
+            events.record(s, "class.student_registered", actor=actor, class_id=room.id, subject=user.username_key)
+            return actor
+    except IntegrityError:  # a simultaneous registration took the name or number first
+        raise DomainError("identity.username_or_number_taken", field="username") from None
 
 
 def _decode_csv(data: bytes | str) -> str:
     if isinstance(data, str):
-        return data
+        return data.removeprefix("\ufeff")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -375,14 +395,18 @@ _HEADER_WORDS = {"student_number", "number", "no", "学号", "name", "姓名", "
 def parse_roster(data: bytes | str) -> list[tuple[int, str, str, str]]:
     """Roster rows ``(line, student_number, name, username)``; DomainError names the line."""
     text = _decode_csv(data)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise DomainError("roster.malformed", field="roster", line=1, detail=str(exc)) from None
+    reader = csv.reader(io.StringIO(text, newline=None))  # universal newlines: \r\n, \r (old Mac) and \n
     out: list[tuple[int, str, str, str]] = []
     seen: dict[str, int] = {}
     first = True
-    for line, row in enumerate(rows, start=1):
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DomainError("roster.malformed", field="roster", line=reader.line_num, detail=str(exc)) from None
+        line = reader.line_num
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
@@ -398,7 +422,7 @@ def parse_roster(data: bytes | str) -> list[tuple[int, str, str, str]]:
             # The user name is the third column, or else the student number itself.
             uname = clean_username(cells[2] if len(cells) == 3 and cells[2] else number, "roster")
         except DomainError as err:
-            raise DomainError("roster.bad_value", field="roster", line=line, reason=err.code) from None
+            raise DomainError("roster.bad_value", field="roster", line=line, reason=err.code, **err.params) from None
         if number in seen:
             raise DomainError("roster.duplicate", field="roster", line=line, other=seen[number])
         seen[number] = line

@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any, NoReturn
 
@@ -27,6 +28,8 @@ from sandbox.i18n import LANGUAGE_NAMES, LANGUAGES, messages, normalize_language
 from sandbox.i18n import t as translate
 from sandbox.identity import services
 from sandbox.migrate import upgrade
+from sandbox.scenarios.loader import ScenarioError, ScenarioLibrary
+from sandbox.scenarios.model import TaskSet
 from sandbox.uow import UnitOfWork
 
 COOKIE = "sandbox_session"
@@ -68,9 +71,17 @@ def t(key: str, **params: Any) -> str:
     return translate(key, lang(), **params)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def plain(text: object) -> str:
+    """User text made inert for st.markdown/title/caption: markdown and HTML characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
 def error_text(err: DomainError) -> str:
     """The zh/en sentence of a domain error (nested error codes in ``reason`` translated too)."""
-    params = dict(err.params)
+    params = {k: plain(v) if isinstance(v, str) and k != "reason" else v for k, v in err.params.items()}
     if err.field:
         params["field"] = t(f"field.{err.field}")
     if isinstance(params.get("reason"), str) and params["reason"] in messages("en"):
@@ -149,6 +160,11 @@ def sign_in(actor: Actor, token: str) -> None:
     st.session_state[_COOKIE_OP] = token
 
 
+def login_token() -> str | None:
+    """This tab's login cookie token (to keep this browser logged in across a password change)."""
+    return st.session_state.get(_TOKEN)
+
+
 def replace_actor(actor: Actor) -> None:
     st.session_state[_ACTOR] = actor
 
@@ -214,3 +230,48 @@ def show_flash() -> None:
     item = st.session_state.pop("flash", None)
     if item:
         st.success(t(item[0], **item[1]), icon=":material/check_circle:")
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+@st.cache_resource(show_spinner=False)
+def _scenario_library() -> ScenarioLibrary:
+    return ScenarioLibrary()
+
+
+def scenarios() -> TaskSet:
+    """The scenario tasks in force (loaded once per process; a bad reload keeps the last good)."""
+    return _scenario_library().tasks
+
+
+def reload_scenarios() -> ScenarioError | None:
+    return _scenario_library().reload()
+
+
+def task_tracker(module: str) -> None:
+    """A sidebar list of the module's tasks for the logged-in student, ticked as checks pass.
+
+    It is recomputed from the database on every run, so the tick appears on the very rerun
+    that follows the action which satisfied the check.
+    """
+    from sandbox.scenarios.progress import DONE, progress_for
+
+    actor = current_actor()
+    if actor is None or actor.role != "student" or actor.class_id is None:
+        return
+    all_tasks = scenarios()
+    subset = TaskSet({c: task for c, task in all_tasks.tasks.items() if task.module == module})
+    with uow().read() as s:
+        found = [m for m in progress_for(s, actor.class_id, actor.user_id, subset) if m.module == module]
+    if not found:
+        return
+    progress = found[0]
+    with st.sidebar.container(border=True, key=f"tracker_{module}"):
+        st.markdown(f"**{t('tasks.tracker', module=module)}** · {progress.done}/{progress.available}")
+        zh = lang() == "zh_CN"
+        for status in progress.tasks:
+            if status.task is None:
+                continue
+            mark = "✅" if status.state == DONE else "⬜"
+            st.markdown(f"{mark} `{status.task.code}` {status.task.title_zh if zh else status.task.title_en}")

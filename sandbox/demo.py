@@ -1,0 +1,173 @@
+"""The demo class and the coverage report: bots play every implemented task.
+
+``build_demo`` (re)builds the class named ``demo`` with N students and lets bots carry out
+every implemented task as each student; ``coverage`` runs each task's golden run for a fresh
+student in a throw-away database. Both report through grading, like any class.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from sandbox.actor import BOT, INSTRUCTOR, STUDENT, Actor
+from sandbox.bots import BotWorld
+from sandbox.db import Database
+from sandbox.errors import DomainError
+from sandbox.identity import services
+from sandbox.identity.models import Classroom, Membership, User
+from sandbox.migrate import upgrade
+from sandbox.scenarios.grading import grade
+from sandbox.scenarios.model import MODULES, TaskSet, catalog_index
+from sandbox.scenarios.runs import has_runs, run_golden, run_wrong
+from sandbox.uow import UnitOfWork
+
+DEMO_CLASS = "demo"
+DEMO_PASSWORD = "demo-password"  # noqa: S105  (the demo students' shared, printed password)
+
+
+@dataclass
+class DemoReport:
+    class_id: int
+    students: list[Actor]
+    tasks: list[str]
+    passed: dict[int, dict[str, bool]]
+    errors: dict[tuple[int, str], str]
+    created_instructor: tuple[str, str] | None
+
+
+def _demo_owner(uow: UnitOfWork) -> tuple[Actor, tuple[str, str] | None]:
+    with uow.read() as s:
+        first = s.scalar(select(User).where(User.role == INSTRUCTOR).order_by(User.id).limit(1))
+        if first is not None:
+            return services.actor_for(s, first), None
+    password = secrets.token_urlsafe(9)
+    actor = services.setup_first_instructor(
+        uow, username="demo-teacher", full_name="Demo Teacher", password=password,
+        password_confirm=password, language="en",
+    )
+    return actor, ("demo-teacher", password)
+
+
+def _drop_demo_class(uow: UnitOfWork, owner: Actor) -> None:
+    """Remove an earlier demo class with its students and bots (the database cascades the rest)."""
+    with uow.write() as s:
+        ids = list(s.scalars(select(Classroom.id).where(Classroom.name == DEMO_CLASS, Classroom.owner_id == owner.user_id)))
+        if not ids:
+            return
+        users = list(
+            s.scalars(select(Membership.user_id).where(Membership.class_id.in_(ids), Membership.role.in_([STUDENT, BOT])))
+        )
+        s.execute(delete(Classroom).where(Classroom.id.in_(ids)))
+        if users:
+            others = select(Membership.user_id).where(Membership.user_id.in_(users))
+            s.execute(delete(User).where(User.id.in_(users), User.id.not_in(others)))
+
+
+def build_demo(uow: UnitOfWork, tasks: TaskSet, students: int, seed: int) -> DemoReport:
+    owner, created = _demo_owner(uow)
+    _drop_demo_class(uow, owner)
+    room = services.create_class(uow, owner, name=DEMO_CLASS, language="en", seed=seed)
+    actors = [
+        services.register_student(
+            uow, enrollment_code=room.enrollment_code, username=f"demo-{i:02d}", full_name=f"Demo Student {i:02d}",
+            password=DEMO_PASSWORD, password_confirm=DEMO_PASSWORD, student_number=f"D{i:03d}",
+        )
+        for i in range(1, students + 1)
+    ]
+    codes = [code for code in tasks.tasks if has_runs(code)]
+    errors: dict[tuple[int, str], str] = {}
+    for actor in actors:
+        world = BotWorld(uow=uow, class_id=room.id, student=actor)
+        done: set[str] = set()
+        for code in codes:
+            try:
+                run_golden(world, tasks, code, done)
+            except DomainError as err:
+                errors[(actor.user_id, code)] = err.code
+    with uow.read() as s:
+        results = grade(s, room.id, [a.user_id for a in actors], [tasks.tasks[c] for c in codes])
+    passed = {uid: {code: r.passed for code, r in row.items()} for uid, row in results.items()}
+    return DemoReport(room.id, actors, codes, passed, errors, created)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    module: str
+    in_catalog: int
+    with_entry: int
+    golden_pass: int
+    wrong_fails: int
+
+
+def coverage(tasks: TaskSet, modules: list[str]) -> tuple[list[CoverageRow], list[str]]:
+    """Per module: catalog tasks, scenario entries with checks, passing golden runs (and failing
+    wrong runs), each task proven on a fresh student in a throw-away SQLite database."""
+    proven: list[str] = []
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'coverage.db'}"
+        upgrade(url)
+        db = Database.connect(url)
+        uow = UnitOfWork(db)
+        owner = services.setup_first_instructor(
+            uow, username="coverage", full_name="Coverage", password=DEMO_PASSWORD,
+            password_confirm=DEMO_PASSWORD, language="en",
+        )
+        room = services.create_class(uow, owner, name="coverage", language="en", seed=1)
+        counter = 0
+
+        def fresh_student() -> Actor:
+            nonlocal counter
+            counter += 1
+            return services.register_student(
+                uow, enrollment_code=room.enrollment_code, username=f"cov-{counter:03d}", full_name="Coverage",
+                password=DEMO_PASSWORD, password_confirm=DEMO_PASSWORD,
+            )
+
+        for module in modules:
+            in_catalog = [c.code for c in catalog_index() if c.module == module]
+            entries = [c for c in in_catalog if c in tasks.tasks and tasks.tasks[c].checks]
+            good = wrong_ok = 0
+            for code in entries:
+                if not has_runs(code):
+                    continue
+                golden_passed = _proves(uow, room.id, fresh_student(), tasks, code, golden=True)
+                if golden_passed:
+                    good += 1
+                    proven.append(code)
+                if _proves(uow, room.id, fresh_student(), tasks, code, golden=False) is False:
+                    wrong_ok += 1
+            rows.append(CoverageRow(module, len(in_catalog), len(entries), good, wrong_ok))
+        db.dispose()
+    return rows, proven
+
+
+def _proves(uow: UnitOfWork, class_id: int, student: Actor, tasks: TaskSet, code: str, *, golden: bool) -> bool:
+    """Whether the task's check passes after its golden (or wrong) run for ``student``."""
+    from sandbox import bots
+
+    world = BotWorld(uow=uow, class_id=class_id, student=student)
+    try:
+        if golden:
+            run_golden(world, tasks, code, set())
+        elif code in bots.WRONG:
+            run_wrong(world, tasks, code, set())
+        else:
+            return True  # no wrong run: cannot prove the check can fail
+    except DomainError:
+        return False
+    with uow.read() as s:
+        return grade(s, class_id, [student.user_id], [tasks.tasks[code]])[student.user_id][code].passed
+
+
+def modules_in_scope(module: str | None) -> list[str]:
+    if module is None:
+        return list(MODULES)
+    if module.upper() not in MODULES:
+        raise ValueError(f"unknown module {module!r}; one of {', '.join(MODULES)}")
+    return [module.upper()]

@@ -1,0 +1,4 @@
+"""Imports every module's check kinds so the check registry is complete."""
+
+import sandbox.email.checks
+import sandbox.scenarios.checks  # noqa: F401

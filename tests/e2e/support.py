@@ -1,0 +1,105 @@
+"""Support for the browser tests: a real server, Debian's Chromium settings, waits, screenshots.
+
+- ``serve`` starts ``streamlit run app.py`` on a free loopback port with its own empty data
+  folder (SQLite created by the app itself, ``SANDBOX_DATABASE_URL`` unset), waits for
+  ``/_stcore/health``, and stops it afterwards.
+- ``CHROMIUM``/``CHROMIUM_ARGS``: pytest-playwright's launch arguments (``conftest.py``) point at ``/usr/bin/chromium`` with flags that keep it
+  off the network (streamlit-notes 3.3).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+expect.set_options(timeout=15_000)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    data_dir: Path
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'sandbox.db'}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(data_dir: Path) -> Iterator[Server]:
+    """A freshly started app server on an empty data folder."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SANDBOX_DATABASE_URL"}
+    env["SANDBOX_DATA_DIR"] = str(data_dir)
+    log = data_dir.parent / f"server-{port}.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+    ]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:  # noqa: S310 (loopback)
+                    if resp.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield Server(url, data_dir)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def settle(page: Page) -> None:
+    """Wait until the app is connected and no script run is going (Streamlit's own e2e helper)."""
+    page.wait_for_timeout(160)  # a rerun may not have started yet right after an action
+    app = page.locator("[data-testid=stApp]")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
