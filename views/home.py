@@ -46,13 +46,18 @@ else:
         world = student_world(current.seed, actor.user_id)
         zh = ui.lang() == "zh_CN"
         st.markdown(ui.t("home.world_intro"))
-        cols = st.columns(3)
-        cols[0].metric(ui.t("home.world_company"), world.company_zh if zh else world.company_en)
-        cols[1].metric(ui.t("home.world_contact"), world.person_zh if zh else world.person_en)
-        cols[2].metric(ui.t("home.world_phone"), world.phone)
-        st.caption(world.address_zh if zh else world.address_en)
+        with st.container(border=True, key="home_world"):
+            cols = st.columns([3, 2, 2])
+            cols[0].caption(ui.t("home.world_company"))
+            cols[0].markdown(f"**{ui.plain(world.company_zh)}**  \n{ui.plain(world.company_en)}")
+            cols[1].caption(ui.t("home.world_contact"))
+            cols[1].markdown(f"**{ui.plain(world.person_zh if zh else world.person_en)}**")
+            cols[2].caption(ui.t("home.world_phone"))
+            cols[2].markdown(f"**{world.phone}**")
+            st.caption(ui.plain(world.address_zh if zh else world.address_en))
     st.subheader(ui.t("home.start_here"))
     st.markdown(ui.t("home.student_steps"))
+    st.page_link("views/tasks.py", label=ui.t("home.go_tasks"), icon=":material/checklist:")
 
 st.subheader(ui.t("home.modules"))
 st.markdown("\n".join(f"- {ui.t('module.' + code)}" for code in

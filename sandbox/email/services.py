@@ -287,6 +287,37 @@ def register_mailbox(
 # ----------------------------------------------------------------------------- EMAIL003 / 007
 
 
+def _compose(
+    s: Session, box: Mailbox, draft_item_id: int | None, addresses: list[str], subject: str, body: str, *, folder: str
+) -> Message:
+    """Write a new message, or over the draft ``draft_item_id``, into the sender's ``folder``.
+
+    ``folder=SENT`` stamps it sent (a sent draft moves from Drafts to Sent); ``DRAFTS`` keeps it a draft.
+    """
+    now = utcnow()
+    if draft_item_id is not None:
+        item, msg = _draft_of(s, box, draft_item_id)
+        if folder == SENT:
+            item.folder = SENT
+            item.created_at = now
+    else:
+        msg = Message(class_id=box.class_id, sender_mailbox_id=box.id, created_at=now)
+        s.add(msg)
+    msg.sender_address = box.address
+    msg.sender_name = box.display_name or box.full_name
+    msg.to_addresses = addresses
+    msg.subject = subject
+    msg.body = body
+    msg.updated_at = now
+    if folder == SENT:
+        msg.sent_at = now
+    s.flush()
+    if draft_item_id is None:
+        s.add(MailItem(mailbox_id=box.id, message_id=msg.id, folder=folder, created_at=now))
+        s.flush()
+    return msg
+
+
 def send(
     uow: UnitOfWork,
     actor: Actor,
@@ -313,24 +344,7 @@ def send(
         if done is not None:
             return done
         boxes = _recipient_boxes(s, box.class_id, addresses)
-        now = utcnow()
-        if draft_item_id is not None:
-            item, msg = _draft_of(s, box, draft_item_id)
-            item.folder = SENT
-            item.created_at = now
-        else:
-            msg = Message(class_id=box.class_id, sender_mailbox_id=box.id, created_at=now)
-            s.add(msg)
-        msg.sender_address = box.address
-        msg.sender_name = box.display_name or box.full_name
-        msg.to_addresses = addresses
-        msg.subject = subj
-        msg.body = text
-        msg.updated_at = now
-        msg.sent_at = now
-        s.flush()
-        if draft_item_id is None:
-            s.add(MailItem(mailbox_id=box.id, message_id=msg.id, folder=SENT, created_at=now))
+        msg = _compose(s, box, draft_item_id, addresses, subj, text, folder=SENT)
         delivered = _deliver(s, msg, boxes)
         events.record(
             s, "email.sent", actor=actor, subject=str(msg.id), task_code="EMAIL003", request_id=request_id,
@@ -363,22 +377,7 @@ def save_draft(
         if done is not None:
             return done
         _recipient_boxes(s, box.class_id, addresses)
-        now = utcnow()
-        if draft_item_id is not None:
-            _item, msg = _draft_of(s, box, draft_item_id)
-        else:
-            msg = Message(class_id=box.class_id, sender_mailbox_id=box.id, created_at=now)
-            s.add(msg)
-        msg.sender_address = box.address
-        msg.sender_name = box.display_name or box.full_name
-        msg.to_addresses = addresses
-        msg.subject = subj
-        msg.body = text
-        msg.updated_at = now
-        s.flush()
-        if draft_item_id is None:
-            s.add(MailItem(mailbox_id=box.id, message_id=msg.id, folder=DRAFTS, created_at=now))
-            s.flush()
+        msg = _compose(s, box, draft_item_id, addresses, subj, text, folder=DRAFTS)
         events.record(
             s, "email.draft_saved", actor=actor, subject=str(msg.id), task_code="EMAIL007", request_id=request_id,
             mailbox_id=box.id, to=addresses, title=subj, body_chars=len(text), delivered=0,
