@@ -55,3 +55,4 @@ with st.sidebar:
     ui.cookie_script()
 
 st.navigation(pages, position="sidebar").run()
+ui.freeze_startup_objects()

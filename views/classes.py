@@ -101,69 +101,80 @@ cols[3].metric(ui.t("class.seed"), room.seed)
 st.caption(ui.t("classes.code_help"))
 
 roster_tab, import_tab, reset_tab = st.tabs(
-    [ui.t("classes.roster"), ui.t("classes.import"), ui.t("classes.reset_password")]
+    [ui.t("classes.roster"), ui.t("classes.import"), ui.t("classes.reset_password")],
+    key="classes_tabs", on_change="rerun",  # only the open tab runs
 )
 
-with roster_tab:
-    with ui.uow().read() as s:
+if roster_tab.open:
+    with roster_tab, ui.uow().read() as s:
         rows = queries.roster(s, actor, class_id)
-    if not rows:
-        st.info(ui.t("classes.empty_roster"))
-    else:
-        st.dataframe(
-            [
-                {
-                    ui.t("field.student_number"): r.student_number,
-                    ui.t("field.username"): r.username,
-                    ui.t("field.full_name"): r.full_name,
-                    ui.t("classes.joined"): r.joined_at.strftime("%Y-%m-%d %H:%M"),
-                    ui.t("classes.last_login"): r.last_login.strftime("%Y-%m-%d %H:%M") if r.last_login else "",
-                    ui.t("classes.pending_password"): r.must_change_password,
-                }
-                for r in rows
-            ],
-            hide_index=True,
-            key="roster_table",
-        )
-
-with import_tab:
-    st.write(ui.t("classes.import_help"))
-    with st.form("roster_form", clear_on_submit=True):
-        upload = st.file_uploader(ui.t("classes.roster_file"), type=["csv", "txt"], key="roster_file")
-        submitted = st.form_submit_button(ui.t("classes.import_submit"), type="primary")
-    if submitted:
-        if upload is None:
-            ui.show_error(DomainError("input.required", field="roster"))
+    with roster_tab:
+        if not rows:
+            st.info(ui.t("classes.empty_roster"))
         else:
-            try:
-                issued = services.import_roster(
-                    ui.uow(), actor, class_id, upload.getvalue(), request_id=ui.request_id("roster")
-                )
-            except DomainError as err:
-                ui.show_error(err)
-            else:
-                ui.form_done("roster")
-                st.session_state["issued_passwords"] = issued
-                st.rerun()
-    show_issued()
-
-with reset_tab:
-    students = {r.user_id: r for r in rows}
-    if not students:
-        st.info(ui.t("classes.empty_roster"))
-    else:
-        with st.form("reset_form"):
-            who = st.selectbox(
-                ui.t("classes.pick_student"), list(students),
-                format_func=lambda i: f"{students[i].student_number or ''} {students[i].full_name} ({students[i].username})",
-                key="reset_student",
+            number, username, full_name, joined, last, pending = (
+                ui.t("field.student_number"), ui.t("field.username"), ui.t("field.full_name"),
+                ui.t("classes.joined"), ui.t("classes.last_login"), ui.t("classes.pending_password"),
             )
-            reset = st.form_submit_button(ui.t("classes.reset_submit"))
-        if reset:
-            try:
-                issued_one = services.reset_student_password(ui.uow(), actor, class_id, who)
-            except DomainError as err:
-                ui.show_error(err)
+            st.dataframe(
+                [
+                    {
+                        number: r.student_number,
+                        username: r.username,
+                        full_name: r.full_name,
+                        joined: r.joined_at.strftime("%Y-%m-%d %H:%M"),
+                        last: r.last_login.strftime("%Y-%m-%d %H:%M") if r.last_login else "",
+                        pending: r.must_change_password,
+                    }
+                    for r in rows
+                ],
+                hide_index=True,
+                key="roster_table",
+            )
+
+if import_tab.open:
+    with import_tab:
+        st.write(ui.t("classes.import_help"))
+        with st.form("roster_form", clear_on_submit=True):
+            upload = st.file_uploader(ui.t("classes.roster_file"), type=["csv", "txt"], key="roster_file")
+            submitted = st.form_submit_button(ui.t("classes.import_submit"), type="primary")
+        if submitted:
+            if upload is None:
+                ui.show_error(DomainError("input.required", field="roster"))
             else:
-                st.session_state["issued_passwords"] = [issued_one]
-                st.rerun()
+                try:
+                    issued = services.import_roster(
+                        ui.uow(), actor, class_id, upload.getvalue(), request_id=ui.request_id("roster")
+                    )
+                except DomainError as err:
+                    ui.show_error(err)
+                else:
+                    ui.form_done("roster")
+                    st.session_state["issued_passwords"] = issued
+                    st.rerun()
+        show_issued()
+
+if reset_tab.open:
+    with reset_tab:
+        with ui.uow().read() as s:
+            students = {r.user_id: r for r in queries.roster(s, actor, class_id)}
+        if not students:
+            st.info(ui.t("classes.empty_roster"))
+        else:
+            with st.form("reset_form"):
+                who = st.selectbox(
+                    ui.t("classes.pick_student"), list(students),
+                    format_func=lambda i: f"{students[i].student_number or ''} {students[i].full_name} "
+                    f"({students[i].username})",
+                    key="reset_student",
+                )
+                reset = st.form_submit_button(ui.t("classes.reset_submit"))
+            if reset:
+                try:
+                    issued_one = services.reset_student_password(ui.uow(), actor, class_id, who)
+                except DomainError as err:
+                    ui.show_error(err)
+                else:
+                    st.session_state["issued_passwords"] = [issued_one]
+                    st.rerun()
+            show_issued()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.actor import INSTRUCTOR, STUDENT, Actor
 from sandbox.events import Event
-from sandbox.identity.models import Classroom, Membership, User
+from sandbox.identity.models import Classroom, LoginSession, Membership, User
 from sandbox.identity.services import require_class_member
 
 
@@ -89,30 +89,23 @@ def roster(session: Session, actor: Actor, class_id: int) -> list[RosterRow]:
     """The students of a class the actor teaches, by student number then user name."""
     require_class_member(session, actor, class_id, INSTRUCTOR)
     last_login = (
-        select(Event.actor_id, func.max(Event.at).label("last"))
-        .where(Event.kind == "login.succeeded")
-        .group_by(Event.actor_id)
+        select(LoginSession.user_id, func.max(LoginSession.created_at).label("last"))
+        .join(Membership, Membership.user_id == LoginSession.user_id)
+        .where(Membership.class_id == class_id)
+        .group_by(LoginSession.user_id)
         .subquery()
     )
     rows = session.execute(
-        select(User, Membership, last_login.c.last)
+        select(
+            User.id, User.username, User.full_name, Membership.student_number, Membership.joined_at,
+            last_login.c.last, User.must_change_password,
+        )
         .join(Membership, Membership.user_id == User.id)
-        .outerjoin(last_login, last_login.c.actor_id == User.id)
+        .outerjoin(last_login, last_login.c.user_id == User.id)
         .where(Membership.class_id == class_id, Membership.role == STUDENT)
         .order_by(Membership.student_number.nulls_last(), User.username)
     ).all()
-    return [
-        RosterRow(
-            user_id=user.id,
-            username=user.username,
-            full_name=user.full_name,
-            student_number=m.student_number,
-            joined_at=m.joined_at,
-            last_login=last,
-            must_change_password=user.must_change_password,
-        )
-        for user, m, last in rows
-    ]
+    return [RosterRow(*row) for row in rows]
 
 
 def instructors(session: Session, actor: Actor) -> list[InstructorRow]:

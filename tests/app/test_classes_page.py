@@ -13,11 +13,14 @@ def teacher(app_db: UnitOfWork):
     return factories.instructor(app_db)
 
 
-def _classes_page(teacher):
+def _classes_page(teacher, tab: str | None = None):
     at = run(new_app(actor=teacher))
     at.switch_page("views/classes.py")
     run(at)
     assert titles(at) == [en("classes.title")]
+    if tab:  # only the open tab runs (st.tabs on_change="rerun")
+        at.session_state["classes_tabs"] = en(tab)
+        run(at)
     return at
 
 
@@ -48,7 +51,8 @@ def test_instructor_creates_a_class_and_sees_its_enrollment_code(app_db: UnitOfW
     assert at.selectbox(key="selected_class").value == room_id
     assert _metric(at, "class.enrollment_code") == code
     assert _metric(at, "class.students") == "0"
-    assert [i.value for i in at.info] == [en("classes.empty_roster")] * 2  # roster tab, reset tab
+    assert [i.value for i in at.info] == [en("classes.empty_roster")]  # the roster tab; the others are closed
+    assert at.get("file_uploader") == []  # the import tab's form did not even run
 
 
 def test_a_class_without_a_name_is_refused(app_db: UnitOfWork, teacher) -> None:
@@ -60,7 +64,7 @@ def test_a_class_without_a_name_is_refused(app_db: UnitOfWork, teacher) -> None:
 
 def test_roster_with_a_bad_line_names_the_line_and_imports_nothing(app_db: UnitOfWork, teacher) -> None:
     factories.classroom(app_db, teacher)
-    at = _classes_page(teacher)
+    at = _classes_page(teacher, "classes.import")
     roster = "学号,姓名\n2026001,李雷\n2026002\n2026003,韩梅梅\n".encode()
     at.get("file_uploader")[0].set_value(("roster.csv", roster, "text/csv"))
     submit(at, "roster_form")
@@ -73,7 +77,7 @@ def test_roster_with_a_bad_line_names_the_line_and_imports_nothing(app_db: UnitO
 
 def test_a_good_roster_issues_first_login_passwords(app_db: UnitOfWork, teacher) -> None:
     room = factories.classroom(app_db, teacher)
-    at = _classes_page(teacher)
+    at = _classes_page(teacher, "classes.import")
     at.get("file_uploader")[0].set_value(("roster.csv", "2026001,李雷\n2026002,韩梅梅\n".encode(), "text/csv"))
     submit(at, "roster_form")
 
@@ -88,7 +92,7 @@ def test_a_good_roster_issues_first_login_passwords(app_db: UnitOfWork, teacher)
 
 def test_importing_without_a_file_asks_for_one(app_db: UnitOfWork, teacher) -> None:
     factories.classroom(app_db, teacher)
-    at = _classes_page(teacher)
+    at = _classes_page(teacher, "classes.import")
     submit(at, "roster_form")
     assert errors(at) == [en("input.required", field=en("field.roster"))]
 
@@ -96,7 +100,7 @@ def test_importing_without_a_file_asks_for_one(app_db: UnitOfWork, teacher) -> N
 def test_reset_password_issues_a_new_first_login_password(app_db: UnitOfWork, teacher) -> None:
     room = factories.classroom(app_db, teacher)
     student = factories.student(app_db, room, "lilei", number="2026001")
-    at = _classes_page(teacher)
+    at = _classes_page(teacher, "classes.reset_password")
     assert at.selectbox(key="reset_student").value == student.user_id
     submit(at, "reset_form")
 
