@@ -11,7 +11,11 @@ from sandbox.actor import INSTRUCTOR
 st.set_page_config(page_title="E-commerce Sandbox · 电子商务实验室", page_icon=":material/storefront:", layout="wide")
 
 
+registered: list[str] = []
+
+
 def page(path: str, title_key: str, icon: str, url: str, default: bool = False) -> st.Page:
+    registered.append(path)
     return st.Page(path, title=ui.t(title_key), icon=icon, url_path=url, default=default)
 
 
@@ -31,6 +35,8 @@ elif actor.role == INSTRUCTOR:
             page("views/home.py", "page.home", ":material/home:", "home", default=True),
             page("views/classes.py", "page.classes", ":material/groups:", "classes"),
             page("views/gradebook.py", "page.gradebook", ":material/grading:", "gradebook"),
+            page("views/ca_officer.py", "ca.officer_title", ":material/admin_panel_settings:", "ca-officer"),
+            page("views/bank_officer.py", "page.bank_officer", ":material/badge:", "bank-officer"),
             page("views/instructors.py", "page.instructors", ":material/badge:", "instructors"),
         ],
         ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
@@ -41,9 +47,16 @@ else:
             page("views/home.py", "page.home", ":material/home:", "home", default=True),
             page("views/tasks.py", "page.tasks", ":material/checklist:", "tasks"),
         ],
-        ui.t("nav.modules"): [page("views/mailbox.py", "page.mailbox", ":material/mail:", "mailbox")],
+        ui.t("nav.modules"): [
+            page("views/mailbox.py", "page.mailbox", ":material/mail:", "mailbox"),
+            page("views/ca.py", "page.ca", ":material/verified_user:", "ca"),
+            page("views/bank.py", "page.ebank", ":material/account_balance:", "bank"),
+            page("views/bank_merchant.py", "page.ebank_merchant", ":material/storefront:", "bank-merchant"),
+        ],
         ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
     }
+
+ui.register_pages(registered)
 
 with st.sidebar:
     ui.language_switch()

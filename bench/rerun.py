@@ -115,6 +115,25 @@ def print_table(title: str, figures: list[Figure], bare: Figure, cpu_label: str)
               f"{cpu_ratio:>9}   {verdict}")
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (other work on the machine moves wall times)."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
+def tree_state() -> str:
+    """The commit measured and how many files differ from it (read-only git, no index lock taken)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+        lines = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain"],
+                               cwd=ROOT, capture_output=True, text=True, check=True, timeout=10).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return "tree: (not a git checkout)"
+    new = sum(1 for line in lines if line.startswith("??"))
+    changed = len(lines) - new
+    return f"tree: {head}" + (f" + {changed} modified and {new} untracked paths" if lines else " (clean)")
+
+
 # ----------------------------------------------------------------------------- the world
 
 
@@ -348,14 +367,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: Path, env: dict[str, str], *options: str) -> Iterator[tuple[int, int]]:
+def streamlit_server(
+    script: Path, env: dict[str, str], *options: str, launcher: tuple[str, ...] = ("-m", "streamlit")
+) -> Iterator[tuple[int, int]]:
     """``streamlit run script`` headless on a free loopback port (the project's
-    .streamlit/config.toml applies: cwd is the project); yields (port, pid); stopped afterwards."""
+    .streamlit/config.toml applies: cwd is the project); yields (port, pid); stopped afterwards.
+    ``launcher``: what follows the interpreter instead of ``-m streamlit`` (bench/profiled_streamlit.py)."""
     port = free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(script),
+            sys.executable, *launcher, "run", str(script),
             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--server.runOnSave", "false", *options,
@@ -401,7 +423,8 @@ async def _server_reruns(
     """Time ``runs`` reruns of one session the way the browser asks for them: send a
     ``rerun_script`` BackMsg, wait for the ``script_finished`` ForwardMsg; ``pause`` seconds
     between reruns (a person does not click back to back). ``expect`` is the start of a heading
-    the page must render ("" for none), so a login screen is never what gets timed.
+    the page must render ("" for none), so a login screen is never what gets timed; a page that
+    shows an exception raises RuntimeError.
     The server's CPU time over the timed reruns (clock ticks, so only their mean) goes to ``fig.cpu``."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -430,6 +453,10 @@ async def _server_reruns(
                     element = msg.delta.new_element
                     if element.WhichOneof("type") == "heading":
                         headings.append(element.heading.body)
+                    elif element.WhichOneof("type") == "exception" and not element.exception.is_warning:
+                        # the page raised: an error page is never what gets timed
+                        raise RuntimeError(f"page {page!r} raised {element.exception.type}: "
+                                           f"{element.exception.message[:200]}")
                 if kind == "script_finished":
                     elapsed = time.perf_counter() - start
                     if msg.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
@@ -486,18 +513,23 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
         # project's runner.enforceSerializableSessionState refuses; the real server never does
         # (tests/app/conftest.py switches it off the same way).
         with patch_config_options({"runner.enforceSerializableSessionState": False}):
+            before = load()
             bare, figures = apptest_figures(world, folder, args.runs, args.warmup)
-            print_table(f"[{name}] A. AppTest, as is: at.run() in-process ({timed})", figures, bare, "cpu ms")
+            print_table(f"[{name}] A. AppTest, as is: at.run() in-process ({timed}; load {before} -> {load()})",
+                        figures, bare, "cpu ms")
+            before = load()
             with shared_script_cache():
                 bare, figures = apptest_figures(world, folder, args.runs, args.warmup)
             print_table(
-                f"[{name}] B. AppTest keeping compiled scripts between runs, as a server does ({timed})",
+                f"[{name}] B. AppTest keeping compiled scripts between runs, as a server does ({timed}; "
+                f"load {before} -> {load()})",
                 figures, bare, "cpu ms",
             )
         if not args.no_server:
             variants = [("C", "as configured (runner.postScriptGC on, the default)", ())]
             variants.append(("D", "with --runner.postScriptGC false", ("--runner.postScriptGC", "false")))
             for letter, what, options in variants:
+                before = load()
                 try:
                     sbare, sfigures = server_figures(world, folder, args.runs, args.warmup, args.pause, *options)
                 except Exception as exc:  # optional part: report, don't fail the bench
@@ -505,7 +537,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
                     continue
                 print_table(
                     f"[{name}] {letter}. real `streamlit run` server, {what}: websocket rerun_script -> "
-                    f"script_finished, {args.pause:g} s apart ({timed})",
+                    f"script_finished, {args.pause:g} s apart ({timed}; load {before} -> {load()})",
                     sfigures, sbare, "srv cpu",
                 )
     login = world.login
@@ -533,9 +565,9 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="also cProfile N reruns per app page")
     args = parser.parse_args()
 
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(f"Python {sys.version.split()[0]}, Streamlit {__import__('streamlit').__version__}, "
-          f"{os.cpu_count()} CPUs, load average {load}; aim: each page's median rerun <= {AIM:g}x the bare page's")
+          f"{os.cpu_count()} CPUs, load average {load()}; aim: each page's median rerun <= {AIM:g}x the bare page's")
+    print(tree_state())
     with sqlite_url() as url:
         bench_backend("SQLite", url, args)
     pg = os.environ.get("SANDBOX_BENCH_POSTGRES_URL", "").strip()
@@ -544,6 +576,7 @@ def main() -> None:
             bench_backend("PostgreSQL", url, args)
     else:
         print("\n(PostgreSQL: skipped; set SANDBOX_BENCH_POSTGRES_URL to include it)")
+    print(f"\nload average at the end: {load()}")
 
 
 if __name__ == "__main__":

@@ -98,6 +98,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("  " + actor.username.ljust(12) + " ".join(m.ljust(9) for m in marks) + f"{count}/{len(codes)}")
     for (uid, code), error in sorted(report.errors.items()):
         print(f"  error: student {uid} {code}: {error}", file=sys.stderr)
+    if args.artefacts:
+        from pathlib import Path
+
+        from sandbox.demo import write_artefacts
+
+        for path in write_artefacts(_uow(url), report, Path(args.artefacts)):
+            print(f"artefact: {path}")
     print(f"\ngraded: {passed}/{total} task runs passed")
     return 0 if passed == total else 1
 
@@ -153,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--students", type=int, default=3)
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--db", help="database URL")
+    demo.add_argument("--artefacts", metavar="DIR", help="also write CA, PKCS#12 and signed-payment files to DIR")
     demo.set_defaults(func=cmd_demo)
     cov = sub.add_parser("coverage", help="how many catalog tasks are walkable and graded")
     cov.add_argument("--module")

@@ -38,6 +38,7 @@ class DemoReport:
     passed: dict[int, dict[str, bool]]
     errors: dict[tuple[int, str], str]
     created_instructor: tuple[str, str] | None
+    owner: Actor | None = None
 
 
 def _demo_owner(uow: UnitOfWork) -> tuple[Actor, tuple[str, str] | None]:
@@ -92,7 +93,47 @@ def build_demo(uow: UnitOfWork, tasks: TaskSet, students: int, seed: int) -> Dem
     with uow.read() as s:
         results = grade(s, room.id, [a.user_id for a in actors], [tasks.tasks[c] for c in codes])
     passed = {uid: {code: r.passed for code, r in row.items()} for uid, row in results.items()}
-    return DemoReport(room.id, actors, codes, passed, errors, created)
+    return DemoReport(room.id, actors, codes, passed, errors, created, owner)
+
+
+def write_artefacts(uow: UnitOfWork, report: DemoReport, folder: Path) -> list[Path]:
+    """Real artefacts of the demo class for tools we did not write (openssl) to check.
+
+    ca-root.pem and ca.crl.pem (the class CA); student.p12 with student.p12.password (a
+    certificate the first student applies for, verifies and downloads, CA001-CA003); revoked.pem
+    (a second certificate, revoked by the instructor, listed in the CRL); and a signed payment
+    notification with its detached signature and signer certificate. README says how to check them.
+    """
+    from sandbox.ca import services as ca
+    from sandbox.ebank import gateway
+    from sandbox.pki import services as pki
+
+    assert report.owner is not None and report.students
+    folder.mkdir(parents=True, exist_ok=True)
+    student = report.students[0]
+    issued = ca.apply(uow, student, common_name=student.full_name, organization="Demo")
+    ca.verify_download(uow, student, number=issued.number, password=issued.download_password)
+    p12 = ca.download(uow, student, certificate_id=issued.certificate_id, password=issued.download_password)
+    (folder / "student.p12").write_bytes(p12.data)
+    (folder / "student.p12.password").write_text(issued.download_password, encoding="ascii")
+    (folder / "student.pem").write_text(p12.certificate.certificate_pem, encoding="ascii")
+    doomed = ca.apply(uow, student, common_name=f"{student.full_name} (revoked)", organization="Demo")
+    revoked = ca.revoke(
+        uow, report.owner, class_id=report.class_id, certificate_id=doomed.certificate_id, reason="key_compromise"
+    )
+    (folder / "revoked.pem").write_text(revoked.certificate_pem, encoding="ascii")
+    with uow.read() as s:
+        written = list(pki.export_artefacts(s, report.class_id, folder).values())  # the CRL now lists it
+    (folder / "README").write_text(
+        "Artefacts of the sandbox's demo class. Check them with OpenSSL:\n\n"
+        "openssl verify -CAfile ca-root.pem student.pem\n"
+        "openssl verify -crl_check -CAfile ca-root.pem -CRLfile ca.crl.pem revoked.pem   # fails: revoked\n"
+        "openssl pkcs12 -in student.p12 -passin file:student.p12.password -nokeys\n\n" + pki.OPENSSL_README + "\n",
+        encoding="utf-8",
+    )
+    written += list(gateway.write_sample_notification(uow, report.class_id, folder).values())
+    return sorted({*written, *(folder / n for n in ("student.p12", "student.p12.password", "student.pem",
+                                                     "revoked.pem", "README"))})
 
 
 @dataclass(frozen=True)

@@ -9,4 +9,7 @@ from __future__ import annotations
 #: Pages where students carry out tasks (a scenario's ``page`` must be one of these).
 TASK_PAGES: dict[str, str] = {
     "mailbox": "views/mailbox.py",
+    "ca": "views/ca.py",
+    "ebank": "views/bank.py",
+    "ebank_merchant": "views/bank_merchant.py",
 }

@@ -47,7 +47,9 @@ m[0].metric(ui.t("class.students"), len(book.students))
 m[1].metric(ui.t("gradebook.tasks"), len(book.tasks))
 m[2].metric(ui.t("gradebook.average"), f"{sum(totals) / len(totals):.1f} / {book.max_points:g}")
 
-st.plotly_chart(completion_by_task(book, lang), key="gb_chart")
+chart = completion_by_task(book, lang)
+chart.update_yaxes(tickformat="d", dtick=max(1, -(-len(book.students) // 10)))  # whole students, no "1.5"
+st.plotly_chart(chart, key="gb_chart")
 
 rows = []
 for s in book.students:

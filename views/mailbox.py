@@ -18,6 +18,8 @@ actor = ui.require_role(STUDENT)
 st.title(ui.t("email.title"))
 ui.show_flash()
 ui.task_tracker("EMAIL")
+for _key, _value in st.session_state.pop("mail_reset", {}).items():
+    st.session_state[_key] = _value
 
 VIEWS = ("inbox", "sent", "drafts", "trash", "compose", "configure")
 
@@ -29,6 +31,16 @@ def when(at: object) -> str:
 def clear(*keys: str) -> None:
     for key in keys:
         st.session_state.pop(key, None)
+
+
+def reset_later(**values: object) -> None:
+    """Give widgets that stay on the page these values on the next run (after ``st.rerun``).
+
+    Popping a shown widget's key is not enough: the browser keeps showing, and sends back, the old
+    value (the mail just sent, the message just deleted). A value assigned before the widget is
+    created on the next run is sent to the browser.
+    """
+    st.session_state.setdefault("mail_reset", {}).update(values)
 
 
 # ----------------------------------------------------------------------------- EMAIL001
@@ -146,10 +158,11 @@ def compose_form(prefix: str, draft: queries.MailView | None = None) -> None:
         ui.show_error(err)
         return
     ui.form_done(f"{form_id}_{action}")
-    if draft is None or send:
+    if draft is None:
+        reset_later(**{to_key: "", subject_key: "", body_key: ""})
+    elif send:
         clear(to_key, subject_key, body_key, f"{prefix}_loaded")
-    if draft is not None and send:
-        clear("mail_pick_drafts")
+        reset_later(mail_pick_drafts=None)
     if send:
         ui.flash("email.sent_done", count=len(services.parse_recipients(to)))
     else:
@@ -217,7 +230,8 @@ def folder_view(name: str) -> None:
             ui.show_error(err)
         else:
             ui.form_done(f"mail_delete_{view.item_id}")
-            clear(f"mail_pick_{name}", "mail_replying")
+            clear("mail_replying")
+            reset_later(**{f"mail_pick_{name}": None})
             ui.flash("email.deleted_done")
             st.rerun()
     if view.can_reply and st.session_state.get("mail_replying") == view.item_id:

@@ -31,7 +31,9 @@ cols[0].metric(ui.t("tasks.done"), f"{done} / {available}")
 cols[1].metric(ui.t("tasks.points"), f"{sum(m.points for m in modules):g}")
 cols[2].metric(ui.t("tasks.catalog"), sum(m.total for m in modules))
 
-ICON = {DONE: "✅", READY: "▶️", BLOCKED: "🔒"}
+# Material icons (bundled with Streamlit), not emoji: a browser without an emoji font shows
+# emoji such as ✅ as empty boxes.
+ICON = {DONE: ":green[:material/check_circle:]", READY: ":blue[:material/play_circle:]", BLOCKED: ":gray[:material/lock:]"}
 
 
 def missing_text(codes: tuple[str, ...]) -> str:
@@ -64,7 +66,7 @@ for module in modules:
             st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(task.steps(lang), start=1)))
             with st.popover(ui.t("tasks.hint"), icon=":material/lightbulb:"):
                 st.write(task.hint(lang))
-            if task.page in TASK_PAGES:
+            if task.page in TASK_PAGES and ui.page_registered(TASK_PAGES[task.page]):
                 st.page_link(TASK_PAGES[task.page], label=ui.t("tasks.go", page=ui.t(f"page.{task.page}")),
                              icon=":material/arrow_forward:")
 

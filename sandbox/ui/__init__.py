@@ -223,6 +223,16 @@ def _stop(code: str) -> NoReturn:
     st.stop()
 
 
+def register_pages(paths: list[str]) -> None:
+    """Remember which view files this run's navigation registered (links only to those)."""
+    st.session_state["registered_pages"] = paths
+
+
+def page_registered(path: str) -> bool:
+    """Whether ``path`` is in this run's navigation (``st.page_link`` raises otherwise)."""
+    return path in st.session_state.get("registered_pages", ())
+
+
 def request_id(form: str) -> str:
     """The idempotency key of one rendering of ``form`` (kept until :func:`form_done`)."""
     key = f"rid:{form}"
@@ -282,11 +292,13 @@ def task_tracker(module: str) -> None:
     if not found:
         return
     progress = found[0]
+    zh = lang() == "zh_CN"
+    lines = [f"**{t('tasks.tracker', module=module)}** · {progress.done}/{progress.available}"]
+    for status in progress.tasks:
+        if status.task is None:
+            continue
+        # Material icons, not emoji (✅/⬜ are empty boxes in a browser without an emoji font)
+        mark = ":green[:material/check_circle:]" if status.state == DONE else ":gray[:material/radio_button_unchecked:]"
+        lines.append(f"{mark} `{status.task.code}` {status.task.title_zh if zh else status.task.title_en}")
     with st.sidebar.container(border=True, key=f"tracker_{module}"):
-        st.markdown(f"**{t('tasks.tracker', module=module)}** · {progress.done}/{progress.available}")
-        zh = lang() == "zh_CN"
-        for status in progress.tasks:
-            if status.task is None:
-                continue
-            mark = "✅" if status.state == DONE else "⬜"
-            st.markdown(f"{mark} `{status.task.code}` {status.task.title_zh if zh else status.task.title_en}")
+        st.markdown("  \n".join(lines))

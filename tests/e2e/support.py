@@ -24,7 +24,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to test-artifacts/ (ignored by git); SANDBOX_SCREENSHOTS=docs/screenshots
+# refreshes the README's pictures instead.
+SCREENSHOTS = ROOT / os.environ.get("SANDBOX_SCREENSHOTS", "test-artifacts/screenshots")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
