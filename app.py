@@ -7,6 +7,7 @@ import streamlit as st
 
 from sandbox import ui
 from sandbox.actor import INSTRUCTOR
+from sandbox.pages import TASK_PAGE_MENU, TASK_PAGES
 
 st.set_page_config(page_title="E-commerce Sandbox · 电子商务实验室", page_icon=":material/storefront:", layout="wide")
 
@@ -48,10 +49,7 @@ else:
             page("views/tasks.py", "page.tasks", ":material/checklist:", "tasks"),
         ],
         ui.t("nav.modules"): [
-            page("views/mailbox.py", "page.mailbox", ":material/mail:", "mailbox"),
-            page("views/ca.py", "page.ca", ":material/verified_user:", "ca"),
-            page("views/bank.py", "page.ebank", ":material/account_balance:", "bank"),
-            page("views/bank_merchant.py", "page.ebank_merchant", ":material/storefront:", "bank-merchant"),
+            page(path, f"page.{pid}", TASK_PAGE_MENU[pid][0], TASK_PAGE_MENU[pid][1]) for pid, path in TASK_PAGES.items()
         ],
         ui.t("nav.me"): [page("views/account.py", "page.account", ":material/manage_accounts:", "account")],
     }

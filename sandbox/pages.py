@@ -1,7 +1,8 @@
 """Page ids and their view files: one table shared by the router and the scenario files.
 
 Scenario entries name the page where a task is done (``page: mailbox``); the loader refuses a
-page id that is not here, and the walkthrough links to it.
+page id that is not here, the walkthrough links to it, and the router builds the students'
+"Modules" menu from it (title ``page.<id>`` in the message files), so the three never drift.
 """
 
 from __future__ import annotations
@@ -12,4 +13,12 @@ TASK_PAGES: dict[str, str] = {
     "ca": "views/ca.py",
     "ebank": "views/bank.py",
     "ebank_merchant": "views/bank_merchant.py",
+}
+
+#: Menu icon and URL path of each task page.
+TASK_PAGE_MENU: dict[str, tuple[str, str]] = {
+    "mailbox": (":material/mail:", "mailbox"),
+    "ca": (":material/verified_user:", "ca"),
+    "ebank": (":material/account_balance:", "bank"),
+    "ebank_merchant": (":material/storefront:", "bank-merchant"),
 }
