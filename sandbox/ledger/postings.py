@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,44 +166,62 @@ def _check_account(session: Session, class_id: int, account_id: int) -> None:
         raise DomainError("ledger.currency_mismatch")
 
 
-def _lock_accounts(session: Session, class_id: int, ids: list[int]) -> None:
+# The posting path's statements, built once (SQLAlchemy then reuses their cache key and compiled
+# form: building a statement per call cost more than running it). Run on the session's
+# connection, in the caller's transaction, without the ORM's per-statement machinery.
+_A = _ACCOUNTS.c
+_LOCK = (
+    select(_A.id).where(_A.id.in_(bindparam("ids", expanding=True))).order_by(_A.id).with_for_update()
+)
+_BOOK = update(_ACCOUNTS).where(_A.id == bindparam("account"), _A.class_id == bindparam("cls"), _A.currency == CURRENCY)
+#: a credit; a debit only if funds (or overdraft) allow: no row back means refused
+_CREDIT = _BOOK.values(balance_fen=_A.balance_fen + bindparam("amount")).returning(_A.balance_fen)
+_DEBIT = (
+    _BOOK.where(or_(_A.allow_overdraft.is_(True), _A.balance_fen >= -bindparam("amount")))
+    .values(balance_fen=_A.balance_fen + bindparam("amount")).returning(_A.balance_fen)
+)
+_ENTRY_COLUMNS = ("class_id", "kind", "idempotency_key", "request_hash", "actor_id", "memo", "reference",
+                  "reverses_id", "created_at")
+_NEW_ENTRY = {
+    name: dialect.insert(_ENTRIES).values({c: bindparam(c, type_=_ENTRIES.c[c].type) for c in _ENTRY_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["class_id", "idempotency_key"]).returning(_ENTRIES.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_PRIOR = select(_ENTRIES.c.id, _ENTRIES.c.kind, _ENTRIES.c.request_hash).where(
+    _ENTRIES.c.class_id == bindparam("cls"), _ENTRIES.c.idempotency_key == bindparam("key")
+)
+_NEW_POSTINGS = insert(_POSTINGS).returning(_POSTINGS.c.id, sort_by_parameter_order=True)
+
+
+def _lock_accounts(conn: Connection, session: Session, class_id: int, ids: list[int]) -> None:
     """PostgreSQL: lock the rows in ascending id order (two transfers crossing the same accounts
     then queue instead of deadlocking) and check them. SQLite writers already hold the database
     (BEGIN IMMEDIATE), and :func:`_apply` checks each account as it books it."""
-    if session.get_bind().dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite":
         return
-    rows = session.execute(
-        select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.id.in_(sorted(ids))).order_by(_ACCOUNTS.c.id).with_for_update()
-    ).all()
+    rows = conn.execute(_LOCK, {"ids": sorted(ids)}).all()
     if len(rows) != len(ids):
         for account_id in ids:
             _check_account(session, class_id, account_id)
 
 
-def _apply(session: Session, class_id: int, account_id: int, amount_fen: int) -> int:
+def _apply(conn: Connection, session: Session, class_id: int, account_id: int, amount_fen: int) -> int:
     """Change one balance atomically; a debit only if funds (or overdraft) allow. The new balance."""
-    c = _ACCOUNTS.c
-    stmt = update(_ACCOUNTS).where(c.id == account_id, c.class_id == class_id, c.currency == CURRENCY)
-    if amount_fen < 0:
-        stmt = stmt.where(or_(c.allow_overdraft.is_(True), c.balance_fen >= -amount_fen))
-    row = session.execute(stmt.values(balance_fen=c.balance_fen + amount_fen).returning(c.balance_fen)).first()
+    stmt = _DEBIT if amount_fen < 0 else _CREDIT
+    row = conn.execute(stmt, {"account": account_id, "cls": class_id, "amount": amount_fen}).first()
     if row is None:
         _check_account(session, class_id, account_id)
         raise DomainError("ledger.insufficient_funds")
     return int(row[0])
 
 
-def _insert_entry(session: Session, values: dict[str, object]) -> int | None:
+def _insert_entry(conn: Connection, values: dict[str, object]) -> int | None:
     """INSERT … ON CONFLICT (class, key) DO NOTHING RETURNING id: None when the key is taken
     (on PostgreSQL after waiting for a twin still in flight to commit or roll back)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql.insert(_ENTRIES).values(**values).on_conflict_do_nothing(
-            index_elements=["class_id", "idempotency_key"])
-    else:
-        stmt = sqlite.insert(_ENTRIES).values(**values).on_conflict_do_nothing(
-            index_elements=["class_id", "idempotency_key"])
-    return session.execute(stmt.returning(_ENTRIES.c.id)).scalar()
+    stmt = _NEW_ENTRY.get(conn.dialect.name)
+    if stmt is None:
+        raise RuntimeError(f"the ledger does not support {conn.dialect.name}")
+    return conn.execute(stmt, values).scalar()
 
 
 def post(
@@ -225,25 +244,24 @@ def post(
     key = (key or uuid.uuid4().hex)[:MAX_KEY]
     memo = memo[:200]
     fingerprint = request_hash(kind, legs, memo, reference, actor_id)
-    _lock_accounts(session, class_id, [leg.account_id for leg in legs])
+    if session.autoflush:  # what session.execute would do first: pending ORM rows reach the database
+        session.flush()
+    conn = session.connection()  # the caller's transaction
+    _lock_accounts(conn, session, class_id, [leg.account_id for leg in legs])
     now = utcnow()
-    entry_id = _insert_entry(session, {
+    entry_id = _insert_entry(conn, {
         "class_id": class_id, "kind": kind, "idempotency_key": key, "request_hash": fingerprint,
         "actor_id": actor_id, "memo": memo, "reference": reference, "reverses_id": reverses_id, "created_at": now,
     })
     if entry_id is None:  # the key was used before: the same request replays, another is refused
-        prior = session.execute(
-            select(_ENTRIES.c.id, _ENTRIES.c.kind, _ENTRIES.c.request_hash).where(
-                _ENTRIES.c.class_id == class_id, _ENTRIES.c.idempotency_key == key
-            )
-        ).one()
+        prior = conn.execute(_PRIOR, {"cls": class_id, "key": key}).one()
         if prior.request_hash != fingerprint:
             raise DomainError("ledger.key_reused")
         return _posted_by_id(session, prior.id, prior.kind, replayed=True)
     ordered = sorted(legs, key=lambda g: (g.amount_fen > 0, g.account_id))  # debits first
-    afters = [_apply(session, class_id, leg.account_id, leg.amount_fen) for leg in ordered]
-    ids = session.execute(
-        insert(_POSTINGS).returning(_POSTINGS.c.id, sort_by_parameter_order=True),
+    afters = [_apply(conn, session, class_id, leg.account_id, leg.amount_fen) for leg in ordered]
+    ids = conn.execute(
+        _NEW_POSTINGS,
         [
             {"entry_id": entry_id, "account_id": leg.account_id, "amount_fen": leg.amount_fen, "currency": CURRENCY,
              "balance_after_fen": after, "created_at": now}
