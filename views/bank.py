@@ -42,10 +42,12 @@ def today() -> date:
 
 
 def account_header(account: services.AccountInfo) -> None:
-    cols = st.columns(3)
+    # two wide metrics (in three equal columns the card number and the holder were cut off with
+    # "…"); the holder's name, typed by users and of any length, as plain text under them
+    cols = st.columns([5, 3])
     cols[0].metric(ui.t("ebank.ui.account_number"), group(account.account_number))
     cols[1].metric(ui.t("ebank.ui.balance"), display.yuan(account.balance_fen))
-    cols[2].metric(ui.t("ebank.ui.holder"), account.holder_name)
+    st.text(f"{ui.t('ebank.ui.holder')} · {account.holder_name}")
     if account.pay_locked:
         st.warning(ui.t("ebank.payment_locked"), icon=":material/lock:")
 
@@ -350,7 +352,8 @@ def corporate_login() -> None:
                 st.session_state[VERIFIED] = (check.token, check.certificate_number, check.holder_name)
                 st.rerun()
         return
-    st.success(ui.t("ebank.ui.certificate_ok", number=verified[1], holder=verified[2]), icon=":material/verified_user:")
+    st.success(ui.t("ebank.ui.certificate_ok", number=verified[1], holder=ui.plain(verified[2])),
+               icon=":material/verified_user:")
     with st.form("ebank_login_form"):
         number = st.text_input(ui.t("field.ebank.user_number"), key="ebank_login_user", max_chars=16)
         password = st.text_input(ui.t("field.ebank.login_password"), type="password", key="ebank_login_pw",
@@ -369,7 +372,7 @@ def corporate_login() -> None:
         else:
             clear(VERIFIED, "ebank_login_pw")
             st.session_state[TOKEN] = login.token
-            ui.flash("ebank.ui.login_done", holder=login.account.holder_name)
+            ui.flash("ebank.ui.login_done", holder=ui.plain(login.account.holder_name))
             st.rerun()
 
 
@@ -457,9 +460,14 @@ def cashier_tab(accounts: list[services.AccountInfo]) -> None:
 with ui.uow().read() as s:
     my_accounts = services.my_accounts(s, actor)
 
-personal, corporate, cashier = st.tabs(
-    [ui.t("ebank.ui.tab_personal"), ui.t("ebank.ui.tab_corporate"), ui.t("ebank.ui.tab_cashier")]
-)
+# keyed and tracked, so that the open tab survives the reruns after an action (a flash message
+# above the tabs would otherwise make them a new element, reopened on "Personal banking")
+labels = [ui.t("ebank.ui.tab_personal"), ui.t("ebank.ui.tab_corporate"), ui.t("ebank.ui.tab_cashier")]
+if st.query_params.get("pay") and "ebank_pay_id" not in st.session_state:
+    st.session_state["ebank_tab"] = labels[2]  # arriving from a shop to pay: open the cashier
+elif st.session_state.get("ebank_tab") not in labels:  # e.g. a label of the other language
+    st.session_state.pop("ebank_tab", None)
+personal, corporate, cashier = st.tabs(labels, key="ebank_tab", on_change="rerun")
 with personal:
     personal_tab(my_accounts)
 with corporate:

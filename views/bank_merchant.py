@@ -136,10 +136,10 @@ if not accounts:
     st.stop()
 
 account = accounts[0]
-cols = st.columns(3)
+cols = st.columns([5, 3])  # wide enough for the whole card number (three columns cut it off)
 cols[0].metric(ui.t("ebank.ui.account_number"), group(account.account_number))
 cols[1].metric(ui.t("ebank.ui.balance"), display.yuan(account.balance_fen))
-cols[2].metric(ui.t("ebank.ui.holder"), account.holder_name)
+st.text(f"{ui.t('ebank.ui.holder')} · {account.holder_name}")
 op = st.segmented_control(
     ui.t("ebank.ui.operation"), ["inquiry", "payments", "statement"], key="ebank_merchant_op", default="inquiry",
     format_func=lambda o: ui.t(f"ebank.ui.op_{o}"),
