@@ -4,8 +4,6 @@ or the system's actions, not another class; a later revocation keeps the credit.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 import sandbox.bots.ca  # registers the CA golden and wrong runs
@@ -18,8 +16,11 @@ from sandbox.ca.checks import TASK_CHECKS
 from sandbox.pki import crypto, sealing
 from sandbox.pki import services as pki
 from sandbox.pki.models import Certificate
-from sandbox.scenarios.checks import REGISTRY, CheckContext, Outcome
+from sandbox.scenarios.checks import REGISTRY
 from tests import factories
+from tests.scenarios.helpers import grade_kind as grade
+from tests.scenarios.helpers import kind_passed as passed
+from tests.scenarios.helpers import passing_kinds, world_for
 
 #: ``requires`` closures (what the engine runs first) and the catalog's closures with the first
 #: choice of each ``requires_one_of`` group (``catalog --closure CA003``: CA001, CA002, CA003).
@@ -34,32 +35,8 @@ def master_key(monkeypatch):
     monkeypatch.setattr(crypto, "ROOT_KEY_BITS", 2048)
 
 
-def grade(uow, class_id: int, students: list[int], kind: str, params: dict[str, Any] | None = None) -> dict[int, Outcome]:
-    with uow.read() as s:
-        fn, _allowed = REGISTRY[kind]
-        return fn(CheckContext(session=s, class_id=class_id, students=students), params or {})
-
-
-def passed(uow, class_id: int, student: int, kind: str) -> bool:
-    found = grade(uow, class_id, [student], kind).get(student)
-    return bool(found and found.passed)
-
-
 def passing(uow, class_id: int, student: int) -> set[str]:
-    return {kind for kind in REGISTRY if kind.startswith("ca.") and passed(uow, class_id, student, kind)}
-
-
-@pytest.fixture
-def room(uow):
-    teacher = factories.instructor(uow)
-    room = factories.classroom(uow, teacher)
-    ann = factories.student(uow, room, "ann", "Ann Li")
-    bob = factories.student(uow, room, "bob", "Bob Wang")
-    return {"uow": uow, "room": room, "ann": ann, "bob": bob, "teacher": teacher}
-
-
-def world_for(room, who: str = "ann") -> BotWorld:
-    return BotWorld(uow=room["uow"], class_id=room["room"].id, student=room[who])
+    return passing_kinds(uow, class_id, student, "ca.")
 
 
 def test_every_ca_task_has_a_check_kind_and_runs():

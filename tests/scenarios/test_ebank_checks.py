@@ -5,7 +5,6 @@ checks; grading independent of who else is graded."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -21,10 +20,11 @@ from sandbox.ebank.checks import TASK_CHECKS
 from sandbox.ebank.models import PERSONAL, BankAccount
 from sandbox.events import Event
 from sandbox.identity import passwords
-from sandbox.scenarios.checks import REGISTRY, CheckContext, Outcome
+from sandbox.scenarios.checks import REGISTRY, Outcome
 from sandbox.scenarios.loader import load_directory
 from sandbox.scenarios.model import catalog_by_code
 from tests import factories
+from tests.scenarios.helpers import grade_kind, world_for
 
 bots.load_all()
 TASKS = load_directory()
@@ -75,11 +75,6 @@ def grade(uow, class_id: int, students: list[int], code: str) -> dict[int, Outco
     return grade_kind(uow, class_id, students, kind, params)
 
 
-def grade_kind(uow, class_id: int, students: list[int], kind: str, params: dict[str, Any]) -> dict[int, Outcome]:
-    with uow.read() as s:
-        return REGISTRY[kind][0](CheckContext(session=s, class_id=class_id, students=students), dict(params))
-
-
 def passed(uow, class_id: int, student: int, code: str) -> bool:
     found = grade(uow, class_id, [student], code).get(student)
     return bool(found and found.passed)
@@ -87,19 +82,6 @@ def passed(uow, class_id: int, student: int, code: str) -> bool:
 
 def passing(uow, class_id: int, student: int) -> set[str]:
     return {code for code in CODES if passed(uow, class_id, student, code)}
-
-
-@pytest.fixture
-def room(uow):
-    teacher = factories.instructor(uow)
-    room = factories.classroom(uow, teacher)
-    ann = factories.student(uow, room, "ann", "Ann Li")
-    bob = factories.student(uow, room, "bob", "Bob Wang")
-    return {"uow": uow, "room": room, "ann": ann, "bob": bob, "teacher": teacher}
-
-
-def world_for(room, who: str = "ann") -> BotWorld:
-    return BotWorld(uow=room["uow"], class_id=room["room"].id, student=room[who])
 
 
 def test_every_ebank_task_has_an_entry_a_check_and_runs():

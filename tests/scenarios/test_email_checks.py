@@ -20,8 +20,11 @@ from sandbox.email.checks import TASK_CHECKS
 from sandbox.email.models import DRAFTS, INBOX, SENT, Mailbox, MailItem, Message
 from sandbox.events import Event
 from sandbox.identity.models import Membership, User
-from sandbox.scenarios.checks import REGISTRY, CheckContext, Outcome
+from sandbox.scenarios.checks import REGISTRY, CheckContext
 from tests import factories
+from tests.scenarios.helpers import grade_kind as grade
+from tests.scenarios.helpers import kind_passed as passed
+from tests.scenarios.helpers import passing_kinds, world_for
 
 bots.load_all()
 
@@ -32,32 +35,8 @@ CATALOG = MINIMAL | {"EMAIL002": ["EMAIL001", "EMAIL003"], "EMAIL004": ["EMAIL00
 TASKS = sorted(TASK_CHECKS)
 
 
-def grade(uow, class_id: int, students: list[int], kind: str, params: dict[str, Any] | None = None) -> dict[int, Outcome]:
-    with uow.read() as s:
-        fn, _allowed = REGISTRY[kind]
-        return fn(CheckContext(session=s, class_id=class_id, students=students), params or {})
-
-
-def passed(uow, class_id: int, student: int, kind: str) -> bool:
-    found = grade(uow, class_id, [student], kind).get(student)
-    return bool(found and found.passed)
-
-
 def all_passing(uow, class_id: int, student: int) -> set[str]:
-    return {kind for kind in REGISTRY if kind.startswith("email.") and passed(uow, class_id, student, kind)}
-
-
-@pytest.fixture
-def room(uow):
-    teacher = factories.instructor(uow)
-    room = factories.classroom(uow, teacher)
-    ann = factories.student(uow, room, "ann", "Ann Li")
-    bob = factories.student(uow, room, "bob", "Bob Wang")
-    return {"uow": uow, "room": room, "ann": ann, "bob": bob, "teacher": teacher}
-
-
-def world_for(room, who: str = "ann") -> BotWorld:
-    return BotWorld(uow=room["uow"], class_id=room["room"].id, student=room[who])
+    return passing_kinds(uow, class_id, student, "email.")
 
 
 def test_every_email_task_has_a_check_kind_and_runs():

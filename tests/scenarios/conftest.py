@@ -1,0 +1,3 @@
+from tests.scenarios.helpers import room
+
+__all__ = ["room"]
