@@ -284,3 +284,20 @@ def test_arriving_from_a_shop_opens_the_cashier_tab(people, accounts):
     at.session_state["ebank_tab"] = en("ebank.ui.tab_personal")
     at = run(at)
     assert at.session_state["ebank_tab"] == en("ebank.ui.tab_personal")
+
+
+# ----------------------------------------------------------------------------- the sidebar tracker
+
+
+def test_a_balance_query_is_ticked_in_the_sidebar_on_the_same_run(people, accounts):
+    """EBANK013 is graded from the logged query; the tracker is drawn after the page body, so the
+    tick appears on the very run in which the student pressed Query."""
+
+    def ticked(at: AppTest) -> bool:
+        tracker = "  \n".join(m.value for m in at.sidebar.markdown)
+        return ":green[:material/check_circle:] `EBANK013`" in tracker
+
+    at = personal_op(run(new_app("views/bank.py", actor=people["ann"])), "inquiry")
+    assert not ticked(at)
+    at = press(at, "ebank_personal_balance_submit")
+    assert at.metric and ticked(at)
