@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
+
+from sandbox.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to test-artifacts/ (ignored by git); SANDBOX_SCREENSHOTS=docs/screenshots
@@ -105,3 +108,50 @@ def settle(page: Page) -> None:
 def shoot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
+
+
+# ----------------------------------------------------------------------------- page helpers
+
+PASSWORD = "correct-horse-1"
+
+
+def en(key: str, **params: object) -> str:
+    return t(key, "en", **params)
+
+
+def zh(key: str, **params: object) -> str:
+    return t(key, "zh_CN", **params)
+
+
+def fill(page: Page, **values: str) -> None:
+    """Type into keyed text inputs (every widget has a key: ``.st-key-<key>``)."""
+    for key, value in values.items():
+        page.locator(f".st-key-{key} input").fill(value)
+
+
+def nav(page: Page, title: str) -> Locator:
+    return page.get_by_test_id("stSidebarNavLink").filter(has_text=title)
+
+
+def go(page: Page, title: str, heading: str) -> None:
+    """Open a page from the sidebar menu and wait for its heading."""
+    nav(page, title).click()
+    expect(page.locator("h1")).to_have_text(heading)
+    settle(page)
+
+
+def set_up_class(page: Page, server: Server, name: str = "EC-2026 A") -> str:
+    """On a fresh server: first-run setup as instructor Wang Fang, then a class; its enrollment code."""
+    page.goto(server.url + "/")
+    settle(page)
+    expect(page.locator("h1")).to_have_text(en("setup.title"))
+    fill(page, setup_username="teacher", setup_full_name="Wang Fang", setup_password=PASSWORD, setup_confirm=PASSWORD)
+    page.get_by_role("button", name=en("setup.submit")).click()
+    expect(page.locator("h1")).to_have_text(en("home.title", name="Wang Fang"))
+    settle(page)
+    go(page, en("page.classes"), en("classes.title"))
+    fill(page, new_class_name=name)
+    page.get_by_role("button", name=en("classes.create")).click()
+    flash = page.get_by_test_id("stAlertContentSuccess")
+    expect(flash).to_contain_text(en("classes.created", name=name, code=""))
+    return re.search(r"([A-Z2-9]{8})\s*$", flash.inner_text().strip()).group(1)

@@ -26,38 +26,17 @@ import sandbox.models  # noqa: F401  (every table known to the mapper)
 from sandbox.db import Database
 from sandbox.ebank import services as bank
 from sandbox.ebank.numbers import group, mask
-from sandbox.i18n import t
 from sandbox.identity import services as identity
 from sandbox.uow import UnitOfWork
-from tests.e2e.support import Server, settle, shoot
+from tests.e2e.support import PASSWORD, Server, en, fill, go, set_up_class, settle, shoot, zh
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct-horse-1"
 MAILPW = "mail-secret-1"
 LOGINPW = "corp-login-2026"
 PAYPW = "135790"
 EBANK_CORPORATE = ["EBANK001", "EBANK002", "EBANK004", "EBANK005", "EBANK007"]
 DONE = "check_circle"
-
-
-def en(key: str, **params: object) -> str:
-    return t(key, "en", **params)
-
-
-def zh(key: str, **params: object) -> str:
-    return t(key, "zh_CN", **params)
-
-
-def fill(page: Page, **values: str) -> None:
-    for key, value in values.items():
-        page.locator(f".st-key-{key} input").fill(value)
-
-
-def go(page: Page, title: str, heading: str) -> None:
-    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
-    expect(page.locator("h1")).to_have_text(heading)
-    settle(page)
 
 
 def tab(page: Page, label: str) -> None:
@@ -131,19 +110,7 @@ def test_student_registers_downloads_the_p12_logs_in_with_it_and_transfers(
 ) -> None:
     server = fresh_server
     # --- the instructor sets up the sandbox and creates a class
-    page.goto(server.url + "/")
-    settle(page)
-    expect(page.locator("h1")).to_have_text(en("setup.title"))
-    fill(page, setup_username="teacher", setup_full_name="Wang Fang", setup_password=PASSWORD, setup_confirm=PASSWORD)
-    page.get_by_role("button", name=en("setup.submit")).click()
-    expect(page.locator("h1")).to_have_text(en("home.title", name="Wang Fang"))
-    settle(page)
-    go(page, en("page.classes"), en("classes.title"))
-    fill(page, new_class_name="EC-2026 A")
-    page.get_by_role("button", name=en("classes.create")).click()
-    created = page.get_by_test_id("stAlertContentSuccess")
-    expect(created).to_contain_text(en("classes.created", name="EC-2026 A", code=""))
-    code = re.search(r"([A-Z2-9]{8})\s*$", created.inner_text().strip()).group(1)
+    code = set_up_class(page, server)
     payee = payee_account(server, code)
 
     context = browser.new_context(**browser_context_args, accept_downloads=True)

@@ -20,37 +20,13 @@ from sandbox.email import services as email
 from sandbox.i18n import t
 from sandbox.identity import services as identity
 from sandbox.uow import UnitOfWork
-from tests.e2e.support import Server, settle, shoot
+from tests.e2e.support import PASSWORD, Server, en, fill, go, set_up_class, settle, shoot, zh
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct-horse-1"
 MAILPW = "mail-secret-1"
 EMAIL_CODES = ["EMAIL001", "EMAIL002", "EMAIL003", "EMAIL004", "EMAIL006", "EMAIL007"]
 DONE, TODO = "check_circle", "radio_button_unchecked"
-
-
-def en(key: str, **params: object) -> str:
-    return t(key, "en", **params)
-
-
-def zh(key: str, **params: object) -> str:
-    return t(key, "zh_CN", **params)
-
-
-def fill(page: Page, **values: str) -> None:
-    for key, value in values.items():
-        page.locator(f".st-key-{key} input").fill(value)
-
-
-def nav(page: Page, title: str) -> Locator:
-    return page.get_by_test_id("stSidebarNavLink").filter(has_text=title)
-
-
-def go(page: Page, title: str, heading: str) -> None:
-    nav(page, title).click()
-    expect(page.locator("h1")).to_have_text(heading)
-    settle(page)
 
 
 def expander(page: Page, code: str) -> Locator:
@@ -120,19 +96,7 @@ def test_student_completes_email001_and_email003_and_the_gradebook_shows_them(
 ) -> None:
     server = fresh_server
     # --- the instructor sets up the sandbox and creates a class
-    page.goto(server.url + "/")
-    settle(page)
-    expect(page.locator("h1")).to_have_text(en("setup.title"))
-    fill(page, setup_username="teacher", setup_full_name="Wang Fang", setup_password=PASSWORD, setup_confirm=PASSWORD)
-    page.get_by_role("button", name=en("setup.submit")).click()
-    expect(page.locator("h1")).to_have_text(en("home.title", name="Wang Fang"))
-    settle(page)
-    go(page, en("page.classes"), en("classes.title"))
-    fill(page, new_class_name="EC-2026 A")
-    page.get_by_role("button", name=en("classes.create")).click()
-    flash = page.get_by_test_id("stAlertContentSuccess")
-    expect(flash).to_contain_text(en("classes.created", name="EC-2026 A", code=""))
-    code = re.search(r"([A-Z2-9]{8})\s*$", flash.inner_text().strip()).group(1)
+    code = set_up_class(page, server)
     address = add_classmate_with_mailbox(server, code)
 
     context = browser.new_context(**browser_context_args)

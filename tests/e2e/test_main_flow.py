@@ -9,29 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from sandbox.i18n import t
-from tests.e2e.support import Server, settle, shoot
+from tests.e2e.support import PASSWORD, Server, en, fill, nav, settle, shoot, zh
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct-horse-1"
-
-
-def en(key: str, **params: object) -> str:
-    return t(key, "en", **params)
-
-
-def zh(key: str, **params: object) -> str:
-    return t(key, "zh_CN", **params)
-
-
-def fill(page: Page, **values: str) -> None:
-    for key, value in values.items():
-        page.locator(f".st-key-{key} input").fill(value)
-
-
-def nav(page: Page, title: str):
-    return page.get_by_test_id("stSidebarNavLink").filter(has_text=title)
 
 
 def test_setup_class_register_refresh_language_logout(
