@@ -52,14 +52,12 @@ from rerun import (  # noqa: E402
     bare_test,
     load,
     no_exception,
-    postgres_url,
+    on_each_backend,
     print_table,
     shared_script_cache,
-    sqlite_url,
     streamlit_server,
     timed_reruns,
     title_is,
-    tree_state,
 )
 from sqlalchemy import func, select  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -431,16 +429,7 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, Streamlit {__import__('streamlit').__version__}, "
           f"{os.cpu_count()} CPUs, load average {load()}; aims: each page's median rerun <= {AIM:g}x the bare "
           f"page's, grading the class for EMAIL < {GRADE_AIM_MS:g} ms")
-    print(tree_state())
-    with sqlite_url() as url:
-        bench_backend("SQLite", url, args)
-    pg = os.environ.get("SANDBOX_BENCH_POSTGRES_URL", "").strip()
-    if pg:
-        with postgres_url(pg) as url:
-            bench_backend("PostgreSQL", url, args)
-    else:
-        print("\n(PostgreSQL: skipped; set SANDBOX_BENCH_POSTGRES_URL to include it)")
-    print(f"\nload average at the end: {load()}")
+    on_each_backend(lambda name, url: bench_backend(name, url, args))
 
 
 if __name__ == "__main__":

@@ -57,13 +57,12 @@ from rerun import (  # noqa: E402
     Figure,
     _server_reruns,
     load,
-    postgres_url,
+    on_each_backend,
     print_table,
     process_cpu_seconds,
     quantile,
     sqlite_url,
     streamlit_server,
-    tree_state,
 )
 from sqlalchemy import func, select  # noqa: E402
 
@@ -540,16 +539,12 @@ def main() -> None:
 
     print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, Streamlit "
           f"{__import__('streamlit').__version__}, {os.cpu_count()} CPUs, load average {load()}")
-    print(tree_state())
-    with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp, sqlite_url() as url:
-        bench_backend("SQLite", url, args, Path(tmp))
-    pg = os.environ.get("SANDBOX_BENCH_POSTGRES_URL", "").strip()
-    if pg:
-        with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp, postgres_url(pg) as url:
-            bench_backend("PostgreSQL", url, args, Path(tmp))
-    else:
-        print("\n(PostgreSQL: skipped; set SANDBOX_BENCH_POSTGRES_URL to include it)")
-    print(f"\nload average at the end: {load()}")
+
+    def bench(name: str, url: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
+            bench_backend(name, url, args, Path(tmp))
+
+    on_each_backend(bench)
 
 
 if __name__ == "__main__":

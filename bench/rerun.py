@@ -550,6 +550,21 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
                 profile_page(world, page, args.profile, 30)
 
 
+def on_each_backend(bench: Callable[[str, str], None]) -> None:
+    """Run ``bench(name, url)`` on a fresh SQLite database and, when SANDBOX_BENCH_POSTGRES_URL is
+    set, on a throw-away PostgreSQL database; print the tree state first and the load at the end."""
+    print(tree_state())
+    with sqlite_url() as url:
+        bench("SQLite", url)
+    pg = os.environ.get("SANDBOX_BENCH_POSTGRES_URL", "").strip()
+    if pg:
+        with postgres_url(pg) as url:
+            bench("PostgreSQL", url)
+    else:
+        print("\n(PostgreSQL: skipped; set SANDBOX_BENCH_POSTGRES_URL to include it)")
+    print(f"\nload average at the end: {load()}")
+
+
 def main() -> None:
     # AppTest and the services called outside a script run log "missing ScriptRunContext": noise
     # here. A filter, because Streamlit resets its loggers' levels when it (re)reads its config.
@@ -567,16 +582,7 @@ def main() -> None:
 
     print(f"Python {sys.version.split()[0]}, Streamlit {__import__('streamlit').__version__}, "
           f"{os.cpu_count()} CPUs, load average {load()}; aim: each page's median rerun <= {AIM:g}x the bare page's")
-    print(tree_state())
-    with sqlite_url() as url:
-        bench_backend("SQLite", url, args)
-    pg = os.environ.get("SANDBOX_BENCH_POSTGRES_URL", "").strip()
-    if pg:
-        with postgres_url(pg) as url:
-            bench_backend("PostgreSQL", url, args)
-    else:
-        print("\n(PostgreSQL: skipped; set SANDBOX_BENCH_POSTGRES_URL to include it)")
-    print(f"\nload average at the end: {load()}")
+    on_each_backend(lambda name, url: bench_backend(name, url, args))
 
 
 if __name__ == "__main__":
