@@ -16,12 +16,14 @@ Invariants:
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from sandbox.actor import BOT, Actor
+from sandbox.errors import DomainError
 from sandbox.identity.models import Membership, User
 from sandbox.identity.passwords import hash_password
 from sandbox.identity.services import actor_for
@@ -31,6 +33,19 @@ from sandbox.validation import username_key
 RunFn = Callable[["BotWorld"], None]
 GOLDEN: dict[str, RunFn] = {}
 WRONG: dict[str, RunFn] = {}
+
+
+def new_request_id() -> str:
+    """A fresh idempotency key, as a page makes one per form rendering."""
+    return uuid.uuid4().hex
+
+
+def expect_refusal(fn: Callable[[], object]) -> None:
+    """Try something the services must refuse (a wrong run's mistake); a refusal is the expected outcome."""
+    try:
+        fn()
+    except DomainError:
+        pass
 
 
 def golden(code: str) -> Callable[[RunFn], RunFn]:

@@ -12,15 +12,12 @@ them from the screen or the mail.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox.actor import Actor
-from sandbox.bots import BotWorld, golden, wrong
+from sandbox.bots import BotWorld, expect_refusal, golden, new_request_id, wrong
 from sandbox.ca import services
 from sandbox.email import queries as mail_queries
-from sandbox.errors import DomainError
 from sandbox.pki import crypto
 from sandbox.pki import services as pki
 
@@ -32,15 +29,6 @@ class Held:
     password: str
 
 
-def _rid() -> str:
-    return uuid.uuid4().hex
-
-
-def _attempt(fn: Callable[[], object]) -> None:
-    try:
-        fn()
-    except DomainError:
-        pass
 
 
 def _key(actor: Actor) -> str:
@@ -58,7 +46,7 @@ def apply_as(world: BotWorld, actor: Actor, *, csr: bool = False) -> Held:
     csr_pem = crypto.build_csr(crypto.new_rsa_key(), actor.full_name) if csr else None
     issued = services.apply(
         world.uow, actor, common_name=actor.full_name or actor.username, organization="电子商务沙盒学员",
-        email_address=_mailbox(world, actor), key_source="csr" if csr else "ca", csr_pem=csr_pem, request_id=_rid(),
+        email_address=_mailbox(world, actor), key_source="csr" if csr else "ca", csr_pem=csr_pem, request_id=new_request_id(),
     )
     assert issued.download_password is not None
     held = Held(issued.certificate_id, issued.number, issued.download_password)
@@ -89,9 +77,9 @@ def ca001_wrong(world: BotWorld) -> None:
             s, class_id=world.class_id, owner_id=world.student.user_id, actor=world.student,
             common_name=world.student.full_name, organization="Side effect Ltd", purpose="ebank", task_code="EBANK001",
         )
-    _attempt(lambda: services.apply(
+    expect_refusal(lambda: services.apply(
         world.uow, world.student, common_name=world.student.full_name, key_source="csr",
-        csr_pem="-----BEGIN CERTIFICATE REQUEST-----\nnot a csr\n-----END CERTIFICATE REQUEST-----", request_id=_rid(),
+        csr_pem="-----BEGIN CERTIFICATE REQUEST-----\nnot a csr\n-----END CERTIFICATE REQUEST-----", request_id=new_request_id(),
     ))
     partner = world.partner("ca-applicant")
     apply_as(world, partner)  # a bot's own application earns the student nothing
@@ -103,7 +91,7 @@ def ca001_wrong(world: BotWorld) -> None:
 @golden("CA002")
 def ca002(world: BotWorld) -> None:
     held = held_by(world, world.student)
-    services.verify_download(world.uow, world.student, number=held.number, password=held.password, request_id=_rid())
+    services.verify_download(world.uow, world.student, number=held.number, password=held.password, request_id=new_request_id())
 
 
 @wrong("CA002")
@@ -112,12 +100,12 @@ def ca002_wrong(world: BotWorld) -> None:
     held = held_by(world, world.student)
     wrong_pw = "X" + held.password[1:] if not held.password.startswith("X") else "Y" + held.password[1:]
     for _ in range(2):
-        _attempt(lambda: services.verify_download(world.uow, world.student, number=held.number, password=wrong_pw))
+        expect_refusal(lambda: services.verify_download(world.uow, world.student, number=held.number, password=wrong_pw))
     partner = world.partner("ca-applicant")
     mine = held_by(world, partner)
-    services.verify_download(world.uow, partner, number=mine.number, password=mine.password, request_id=_rid())
+    services.verify_download(world.uow, partner, number=mine.number, password=mine.password, request_id=new_request_id())
     # the student cannot verify the bot's certificate either, even knowing its credentials
-    _attempt(lambda: services.verify_download(world.uow, world.student, number=mine.number, password=mine.password))
+    expect_refusal(lambda: services.verify_download(world.uow, world.student, number=mine.number, password=mine.password))
 
 
 # ----------------------------------------------------------------------------- CA003
@@ -127,7 +115,7 @@ def ca002_wrong(world: BotWorld) -> None:
 def ca003(world: BotWorld) -> None:
     held = held_by(world, world.student)
     got = services.download(world.uow, world.student, certificate_id=held.certificate_id, password=held.password,
-                            request_id=_rid())
+                            request_id=new_request_id())
     world.scratch[f"ca-p12:{world.student.user_id}"] = got.data
 
 
@@ -136,4 +124,4 @@ def ca003_wrong(world: BotWorld) -> None:
     """After CA002 the student types a wrong password at the download, so nothing is served."""
     held = held_by(world, world.student)
     wrong_pw = held.password[::-1] if held.password[::-1] != held.password else held.password + "X"
-    _attempt(lambda: services.download(world.uow, world.student, certificate_id=held.certificate_id, password=wrong_pw))
+    expect_refusal(lambda: services.download(world.uow, world.student, certificate_id=held.certificate_id, password=wrong_pw))

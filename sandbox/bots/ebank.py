@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
 from sandbox.actor import Actor
-from sandbox.bots import BotWorld, golden, wrong
+from sandbox.bots import BotWorld, expect_refusal, golden, new_request_id, wrong
 from sandbox.ebank import gateway, inquiry, links, services
 from sandbox.ebank.models import CORPORATE, MERCHANT, PERSONAL
-from sandbox.errors import DomainError
 from sandbox.ledger import parse_amount
 
 PAY_PASSWORD = "135790"  # noqa: S105  (a scripted customer's known payment password)
@@ -48,16 +46,6 @@ class Registration:
     download_password: str
 
 
-def _rid() -> str:
-    return uuid.uuid4().hex
-
-
-def _attempt(fn: Callable[[], object]) -> None:
-    """Try something the services must refuse; a refusal is the expected outcome."""
-    try:
-        fn()
-    except DomainError:
-        pass
 
 
 def _accounts(world: BotWorld, actor: Actor, kind: str) -> list[services.AccountInfo]:
@@ -81,7 +69,7 @@ def ensure_corporate(world: BotWorld, actor: Actor) -> Registration:
         world.uow, actor, agree=True, company_name=name, licence_number=f"91{actor.user_id:016d}",
         address="北京市海淀区中关村大街1号", contact_name=(actor.full_name or actor.username)[:50],
         phone="010-62750000", email=mailbox, login_password=LOGIN_PASSWORD, login_password_confirm=LOGIN_PASSWORD,
-        payment_password=PAY_PASSWORD, payment_password_confirm=PAY_PASSWORD, request_id=_rid(),
+        payment_password=PAY_PASSWORD, payment_password_confirm=PAY_PASSWORD, request_id=new_request_id(),
     )
     assert reg.download_password is not None
     held = Registration(reg.account.account_number, reg.user_number, reg.certificate_id, reg.certificate_number,
@@ -112,9 +100,9 @@ def _p12_of(world: BotWorld, actor: Actor, reg: Registration) -> bytes:
                 return data
     if record.state == "issued":
         ca.verify_download(world.uow, actor, number=reg.certificate_number, password=reg.download_password,
-                           request_id=_rid())
+                           request_id=new_request_id())
     got = ca.download(world.uow, actor, certificate_id=reg.certificate_id, password=reg.download_password,
-                      request_id=_rid())
+                      request_id=new_request_id())
     world.scratch[f"ebank-p12:{reg.certificate_id}"] = got.data
     return got.data
 
@@ -144,7 +132,7 @@ def ensure_personal(world: BotWorld, actor: Actor) -> str:
         return found[0].account_number
     return services.register_personal(
         world.uow, actor, full_name=(actor.full_name or actor.username)[:50], id_number=f"ID{actor.user_id:010d}",
-        phone="13800138000", payment_password=PAY_PASSWORD, payment_password_confirm=PAY_PASSWORD, request_id=_rid(),
+        phone="13800138000", payment_password=PAY_PASSWORD, payment_password_confirm=PAY_PASSWORD, request_id=new_request_id(),
     ).account_number
 
 
@@ -156,7 +144,7 @@ def ensure_merchant(world: BotWorld, actor: Actor) -> str:
     return services.register_merchant(
         world.uow, actor, merchant_name=f"{actor.full_name or actor.username} 网上商城"[:100],
         licence_number=f"92{actor.user_id:016d}", shop_url=f"shop{actor.user_id}.sandbox.test",
-        contact_name=(actor.full_name or actor.username)[:50], phone="021-55550000", request_id=_rid(),
+        contact_name=(actor.full_name or actor.username)[:50], phone="021-55550000", request_id=new_request_id(),
     ).account_number
 
 
@@ -167,7 +155,7 @@ def ensure_funds(world: BotWorld, actor: Actor, kind: str, at_least_fen: int, to
     if balance < at_least_fen:
         services.deposit(
             world.uow, actor, kind=kind, amount=f"{(at_least_fen - balance) / 100 + 1000:.2f}",
-            payment_password=PAY_PASSWORD, session_token=token, request_id=_rid(),
+            payment_password=PAY_PASSWORD, session_token=token, request_id=new_request_id(),
         )
 
 
@@ -201,7 +189,7 @@ def _shopper_pays(world: BotWorld, amount: str, purpose: str = "b2c") -> None:
             reference=f"order-{uuid.uuid4().hex[:8]}", actor=shopper,
         )
     gateway.pay(world.uow, shopper, payment_id=request.payment_id, card_number=card, payment_password=PAY_PASSWORD,
-                request_id=_rid())
+                request_id=new_request_id())
 
 
 # ----------------------------------------------------------------------------- EBANK001 / EBANK002
@@ -220,9 +208,9 @@ def ebank001_wrong(world: BotWorld) -> None:
     common = dict(company_name="Wrong Way Ltd", licence_number="91110000123456789X", address="Beijing",
                   contact_name="Li", phone="010-12345678", login_password=LOGIN_PASSWORD,
                   login_password_confirm=LOGIN_PASSWORD)
-    _attempt(lambda: services.register_corporate(world.uow, s, agree=False, payment_password=PAY_PASSWORD,
+    expect_refusal(lambda: services.register_corporate(world.uow, s, agree=False, payment_password=PAY_PASSWORD,
                                                  payment_password_confirm=PAY_PASSWORD, **common))
-    _attempt(lambda: services.register_corporate(world.uow, s, agree=True, payment_password=SHORT_PAY_PASSWORD,
+    expect_refusal(lambda: services.register_corporate(world.uow, s, agree=True, payment_password=SHORT_PAY_PASSWORD,
                                                  payment_password_confirm=SHORT_PAY_PASSWORD, **common))
     ensure_corporate(world, world.partner("bank-company"))
 
@@ -240,14 +228,14 @@ def ebank002_wrong(world: BotWorld) -> None:
     reg = ensure_corporate(world, actor)
     p12 = _p12_of(world, actor, reg)
     first = services.login_challenge(world.uow, actor)
-    _attempt(lambda: services.verify_certificate(world.uow, actor, challenge_id=first.id, p12_bytes=p12,
+    expect_refusal(lambda: services.verify_certificate(world.uow, actor, challenge_id=first.id, p12_bytes=p12,
                                                  p12_password=WRONG_P12_PASSWORD))
     second = services.login_challenge(world.uow, actor)
     check = services.verify_certificate(world.uow, actor, challenge_id=second.id, p12_bytes=p12,
                                         p12_password=reg.download_password)
-    _attempt(lambda: services.complete_login(world.uow, actor, token=check.token, user_number=reg.user_number,
+    expect_refusal(lambda: services.complete_login(world.uow, actor, token=check.token, user_number=reg.user_number,
                                              password=LOGIN_PASSWORD + "x"))
-    _attempt(lambda: services.verify_certificate(world.uow, actor, challenge_id=second.id, p12_bytes=p12,
+    expect_refusal(lambda: services.verify_certificate(world.uow, actor, challenge_id=second.id, p12_bytes=p12,
                                                  p12_password=reg.download_password))
 
 
@@ -258,7 +246,7 @@ def ebank002_wrong(world: BotWorld) -> None:
 def ebank004(world: BotWorld) -> None:
     token = corporate_session(world, world.student)
     services.deposit(world.uow, world.student, kind=CORPORATE, amount="5000.00", payment_password=PAY_PASSWORD,
-                     session_token=token, request_id=_rid())
+                     session_token=token, request_id=new_request_id())
 
 
 @wrong("EBANK004")
@@ -268,11 +256,11 @@ def ebank004_wrong(world: BotWorld) -> None:
     actor = world.student
     token = corporate_session(world, actor)
     for amount in ("0", "-100", "12.345", "abc"):
-        _attempt(lambda amount=amount: services.deposit(world.uow, actor, kind=CORPORATE, amount=amount,
+        expect_refusal(lambda amount=amount: services.deposit(world.uow, actor, kind=CORPORATE, amount=amount,
                                                         payment_password=PAY_PASSWORD, session_token=token))
-    _attempt(lambda: services.deposit(world.uow, actor, kind=CORPORATE, amount="100", payment_password=WRONG_PAY_PASSWORD,
+    expect_refusal(lambda: services.deposit(world.uow, actor, kind=CORPORATE, amount="100", payment_password=WRONG_PAY_PASSWORD,
                                       session_token=token))
-    _attempt(lambda: services.deposit(world.uow, actor, kind=CORPORATE, amount="100", payment_password=PAY_PASSWORD,
+    expect_refusal(lambda: services.deposit(world.uow, actor, kind=CORPORATE, amount="100", payment_password=PAY_PASSWORD,
                                       session_token=None))
     partner = world.partner("bank-payee")
     ensure_personal(world, partner)
@@ -285,7 +273,7 @@ def _transfer_wrong(world: BotWorld, kind: str, token: str | None) -> None:
     payee = _payee(world)
 
     def attempt(to: str, amount: str) -> None:
-        _attempt(lambda: services.transfer(world.uow, actor, kind=kind, to_account=to, amount=amount,
+        expect_refusal(lambda: services.transfer(world.uow, actor, kind=kind, to_account=to, amount=amount,
                                            payment_password=PAY_PASSWORD, session_token=token))
 
     attempt(mine, "10")                      # to the same account
@@ -296,7 +284,7 @@ def _transfer_wrong(world: BotWorld, kind: str, token: str | None) -> None:
     partner = world.partner("bank-payee")
     ensure_funds(world, partner, PERSONAL, 5_000)
     services.transfer(world.uow, partner, kind=PERSONAL, to_account=mine, amount="20.00",
-                      payment_password=PAY_PASSWORD, request_id=_rid())
+                      payment_password=PAY_PASSWORD, request_id=new_request_id())
 
 
 @golden("EBANK005")
@@ -305,7 +293,7 @@ def ebank005(world: BotWorld) -> None:
     ensure_funds(world, world.student, CORPORATE, 120_000, token)
     services.transfer(world.uow, world.student, kind=CORPORATE, to_account=_payee(world), amount="1200.00",
                       payment_password=PAY_PASSWORD, memo="货款 payment for goods", session_token=token,
-                      request_id=_rid())
+                      request_id=new_request_id())
 
 
 @wrong("EBANK005")
@@ -324,7 +312,7 @@ def ebank010(world: BotWorld) -> None:
 def ebank010_wrong(world: BotWorld) -> None:
     """The payment passwords differ, then it is not 6 digits (refused); a partner applies."""
     for pw, confirm in (("135790", "135791"), ("abc123", "abc123")):
-        _attempt(lambda pw=pw, confirm=confirm: services.register_personal(
+        expect_refusal(lambda pw=pw, confirm=confirm: services.register_personal(
             world.uow, world.student, full_name="Zhang San", id_number="110101199001011234", phone="13800138000",
             payment_password=pw, payment_password_confirm=confirm,
         ))
@@ -335,7 +323,7 @@ def ebank010_wrong(world: BotWorld) -> None:
 def ebank011(world: BotWorld) -> None:
     ensure_personal(world, world.student)
     services.deposit(world.uow, world.student, kind=PERSONAL, amount="800.00", payment_password=PAY_PASSWORD,
-                     request_id=_rid())
+                     request_id=new_request_id())
 
 
 @wrong("EBANK011")
@@ -343,7 +331,7 @@ def ebank011_wrong(world: BotWorld) -> None:
     """Over-precise and zero amounts and a wrong payment password (refused); a partner deposits."""
     ensure_personal(world, world.student)
     for amount, pw in (("1.001", PAY_PASSWORD), ("0.00", PAY_PASSWORD), ("50", "999999")):
-        _attempt(lambda amount=amount, pw=pw: services.deposit(world.uow, world.student, kind=PERSONAL, amount=amount,
+        expect_refusal(lambda amount=amount, pw=pw: services.deposit(world.uow, world.student, kind=PERSONAL, amount=amount,
                                                                payment_password=pw))
     partner = world.partner("bank-payee")
     ensure_personal(world, partner)
@@ -355,7 +343,7 @@ def ebank012(world: BotWorld) -> None:
     ensure_personal(world, world.student)
     ensure_funds(world, world.student, PERSONAL, 15_000)
     services.transfer(world.uow, world.student, kind=PERSONAL, to_account=_payee(world), amount="150.00",
-                      payment_password=PAY_PASSWORD, memo="还款 repayment", request_id=_rid())
+                      payment_password=PAY_PASSWORD, memo="还款 repayment", request_id=new_request_id())
 
 
 @wrong("EBANK012")
@@ -378,9 +366,9 @@ def ebank006_wrong(world: BotWorld) -> None:
     """The student asks for another account's balance (refused) and without logging in
     (refused); the partner company queries its own."""
     token = corporate_session(world, world.student)
-    _attempt(lambda: inquiry.balance(world.uow, world.student, kind=CORPORATE, session_token=token,
+    expect_refusal(lambda: inquiry.balance(world.uow, world.student, kind=CORPORATE, session_token=token,
                                      account_number=_payee(world)))
-    _attempt(lambda: inquiry.balance(world.uow, world.student, kind=CORPORATE, session_token=None))
+    expect_refusal(lambda: inquiry.balance(world.uow, world.student, kind=CORPORATE, session_token=None))
     partner = world.partner("bank-company")
     inquiry.balance(world.uow, partner, kind=CORPORATE, session_token=corporate_session(world, partner))
 
@@ -398,7 +386,7 @@ def ebank007_wrong(world: BotWorld) -> None:
     token = corporate_session(world, world.student)
     inquiry.transactions(world.uow, world.student, kind=CORPORATE, session_token=token, date_from=PAST[0],
                          date_to=PAST[1])
-    _attempt(lambda: inquiry.transactions(world.uow, world.student, kind=CORPORATE, session_token=token,
+    expect_refusal(lambda: inquiry.transactions(world.uow, world.student, kind=CORPORATE, session_token=token,
                                           date_from="2026-02-01", date_to="2026-01-01"))
 
 
@@ -433,7 +421,7 @@ def _corporate_epayment(world: BotWorld, token: str) -> None:
     payment_id = _shop_requests(world, "300.00", purpose="other")
     card = _accounts(world, world.student, CORPORATE)[0].account_number
     gateway.pay(world.uow, world.student, payment_id=payment_id, card_number=card, payment_password=PAY_PASSWORD,
-                request_id=_rid())
+                request_id=new_request_id())
 
 
 @golden("EBANK009")
@@ -466,7 +454,7 @@ def ebank013_wrong(world: BotWorld) -> None:
     """The student asks for the payee's balance (refused); the payee queries its own."""
     ensure_personal(world, world.student)
     payee = _payee(world)
-    _attempt(lambda: inquiry.balance(world.uow, world.student, kind=PERSONAL, account_number=payee))
+    expect_refusal(lambda: inquiry.balance(world.uow, world.student, kind=PERSONAL, account_number=payee))
     inquiry.balance(world.uow, world.partner("bank-payee"), kind=PERSONAL)
 
 
@@ -482,7 +470,7 @@ def ebank014_wrong(world: BotWorld) -> None:
     """History of a range without transactions, and with an unreadable date (refused)."""
     ensure_personal(world, world.student)
     inquiry.transactions(world.uow, world.student, kind=PERSONAL, date_from=PAST[0], date_to=PAST[1])
-    _attempt(lambda: inquiry.transactions(world.uow, world.student, kind=PERSONAL, date_from="yesterday"))
+    expect_refusal(lambda: inquiry.transactions(world.uow, world.student, kind=PERSONAL, date_from="yesterday"))
 
 
 def _student_shops(world: BotWorld, purpose: str) -> None:
@@ -490,7 +478,7 @@ def _student_shops(world: BotWorld, purpose: str) -> None:
     ensure_funds(world, world.student, PERSONAL, 20_000)
     payment_id = _shop_requests(world, "99.50", purpose=purpose)
     gateway.pay(world.uow, world.student, payment_id=payment_id, card_number=card, payment_password=PAY_PASSWORD,
-                request_id=_rid())
+                request_id=new_request_id())
 
 
 @golden("EBANK015")
@@ -518,7 +506,7 @@ def ebank016(world: BotWorld) -> None:
 def ebank016_wrong(world: BotWorld) -> None:
     """An unreadable licence number and a bad shop address (refused); a partner shop applies."""
     for licence, url in (("??", "shop.sandbox.test"), ("91110000123456789X", "not a url")):
-        _attempt(lambda licence=licence, url=url: services.register_merchant(
+        expect_refusal(lambda licence=licence, url=url: services.register_merchant(
             world.uow, world.student, merchant_name="My Shop", licence_number=licence, shop_url=url,
             contact_name="Li", phone="021-55550000",
         ))

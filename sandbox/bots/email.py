@@ -11,20 +11,15 @@ A golden run may assume the golden EMAIL001 ran for the student (every other tas
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable
 
 from sandbox.actor import Actor
-from sandbox.bots import BotWorld, golden, wrong
+from sandbox.bots import BotWorld, expect_refusal, golden, new_request_id, wrong
 from sandbox.email import queries, services
 from sandbox.errors import DomainError
 
 #: The mailbox password bots choose (golden EMAIL006 types it again when configuring).
 BOT_MAIL_PASSWORD = "mailbox-pass-2026"  # noqa: S105  (a scripted actor's known password)
 
-
-def _rid() -> str:
-    return uuid.uuid4().hex
 
 
 def _local_for(actor: Actor) -> str:
@@ -35,13 +30,6 @@ def _local_for(actor: Actor) -> str:
         name = f"user{actor.user_id}"
     return name
 
-
-def _attempt(fn: Callable[[], object]) -> None:
-    """Try something the services must refuse; a refusal is the expected outcome."""
-    try:
-        fn()
-    except DomainError:
-        pass
 
 
 def ensure_mailbox(world: BotWorld, actor: Actor) -> queries.MailboxInfo:
@@ -54,14 +42,14 @@ def ensure_mailbox(world: BotWorld, actor: Actor) -> queries.MailboxInfo:
     try:
         return services.register_mailbox(
             world.uow, actor, local_part=local, full_name=actor.full_name, password=BOT_MAIL_PASSWORD,
-            password_confirm=BOT_MAIL_PASSWORD, request_id=_rid(),
+            password_confirm=BOT_MAIL_PASSWORD, request_id=new_request_id(),
         )
     except DomainError as err:
         if err.code != "email.address_taken":
             raise
         return services.register_mailbox(
             world.uow, actor, local_part=f"{local[:20]}-{actor.user_id}", full_name=actor.full_name,
-            password=BOT_MAIL_PASSWORD, password_confirm=BOT_MAIL_PASSWORD, request_id=_rid(),
+            password=BOT_MAIL_PASSWORD, password_confirm=BOT_MAIL_PASSWORD, request_id=new_request_id(),
         )
 
 
@@ -82,7 +70,7 @@ def _partner_writes(world: BotWorld, to: str, subject: str) -> None:
     partner, _box = _partner_box(world)
     services.send(
         world.uow, partner, to=to, subject=subject,
-        body=f"Hello,\n\nthis is {partner.full_name}. Please answer this mail.\n", request_id=_rid(),
+        body=f"Hello,\n\nthis is {partner.full_name}. Please answer this mail.\n", request_id=new_request_id(),
     )
 
 
@@ -103,9 +91,9 @@ def apply_for_mailbox(world: BotWorld) -> None:
 @wrong("EMAIL001")
 def apply_wrong(world: BotWorld) -> None:
     """The passwords differ (refused), and the partner registers a mailbox for itself."""
-    _attempt(lambda: services.register_mailbox(
+    expect_refusal(lambda: services.register_mailbox(
         world.uow, world.student, local_part=_local_for(world.student), full_name=world.student.full_name,
-        password=BOT_MAIL_PASSWORD, password_confirm=BOT_MAIL_PASSWORD + "x", request_id=_rid(),
+        password=BOT_MAIL_PASSWORD, password_confirm=BOT_MAIL_PASSWORD + "x", request_id=new_request_id(),
     ))
     _partner_box(world)
 
@@ -120,7 +108,7 @@ def send_mail(world: BotWorld) -> None:
     services.send(
         world.uow, world.student, to=partner_box.address, subject="Meeting on Friday",
         body="Dear partner,\n\ncan we meet on Friday at 10:00 to talk about the order?\n\nBest regards",
-        request_id=_rid(),
+        request_id=new_request_id(),
     )
 
 
@@ -130,12 +118,12 @@ def send_wrong(world: BotWorld) -> None:
     meanwhile the partner sends a mail to the student."""
     box = _student_box(world)
     _, partner_box = _partner_box(world)
-    _attempt(lambda: services.send(
-        world.uow, world.student, to="nobody-here@sandbox.test", subject="Hello", body="Hi", request_id=_rid(),
+    expect_refusal(lambda: services.send(
+        world.uow, world.student, to="nobody-here@sandbox.test", subject="Hello", body="Hi", request_id=new_request_id(),
     ))
     services.save_draft(
         world.uow, world.student, to=partner_box.address, subject="Meeting on Friday",
-        body="Can we meet on Friday?", request_id=_rid(),
+        body="Can we meet on Friday?", request_id=new_request_id(),
     )
     _partner_writes(world, box.address, "Partner's mail")
 
@@ -151,7 +139,7 @@ def reply_to_mail(world: BotWorld) -> None:
     assert received is not None
     services.reply(
         world.uow, world.student, item_id=received.item_id,
-        body="Thank you for your mail. The quotation is valid for 30 days.", request_id=_rid(),
+        body="Thank you for your mail. The quotation is valid for 30 days.", request_id=new_request_id(),
     )
 
 
@@ -163,15 +151,15 @@ def reply_wrong(world: BotWorld) -> None:
     partner, partner_box = _partner_box(world)
     _partner_writes(world, box.address, "Question about your quotation")
     mine = services.send(
-        world.uow, world.student, to=partner_box.address, subject="Quotation", body="Here it is.", request_id=_rid(),
+        world.uow, world.student, to=partner_box.address, subject="Quotation", body="Here it is.", request_id=new_request_id(),
     )
     sent_item = _latest(world, world.student, queries.SENT)
     assert sent_item is not None and sent_item.message_id == mine
-    _attempt(lambda: services.reply(world.uow, world.student, item_id=sent_item.item_id, body="Re", request_id=_rid()))
+    expect_refusal(lambda: services.reply(world.uow, world.student, item_id=sent_item.item_id, body="Re", request_id=new_request_id()))
     partner_item = _latest(world, partner, queries.INBOX)
     if partner_item is not None:
-        _attempt(lambda: services.reply(
-            world.uow, world.student, item_id=partner_item.item_id, body="Re", request_id=_rid(),
+        expect_refusal(lambda: services.reply(
+            world.uow, world.student, item_id=partner_item.item_id, body="Re", request_id=new_request_id(),
         ))
 
 
@@ -194,7 +182,7 @@ def _something_in_mailbox(world: BotWorld) -> queries.MailRow:
 def delete_mail(world: BotWorld) -> None:
     _student_box(world)
     row = _something_in_mailbox(world)
-    services.delete(world.uow, world.student, item_id=row.item_id, request_id=_rid())
+    services.delete(world.uow, world.student, item_id=row.item_id, request_id=new_request_id())
 
 
 @wrong("EMAIL004")
@@ -205,8 +193,8 @@ def delete_wrong(world: BotWorld) -> None:
     _partner_writes(world, box.address, "Please delete me")
     partner_item = _latest(world, partner, queries.SENT)
     assert partner_item is not None
-    _attempt(lambda: services.delete(world.uow, world.student, item_id=partner_item.item_id, request_id=_rid()))
-    services.delete(world.uow, partner, item_id=partner_item.item_id, request_id=_rid())
+    expect_refusal(lambda: services.delete(world.uow, world.student, item_id=partner_item.item_id, request_id=new_request_id()))
+    services.delete(world.uow, partner, item_id=partner_item.item_id, request_id=new_request_id())
 
 
 # ----------------------------------------------------------------------------- EMAIL006
@@ -217,7 +205,7 @@ def configure_mailbox(world: BotWorld) -> None:
     box = _student_box(world)
     services.configure(
         world.uow, world.student, display_name=world.student.full_name, address=box.address,
-        username=box.local_part, password=BOT_MAIL_PASSWORD, request_id=_rid(),
+        username=box.local_part, password=BOT_MAIL_PASSWORD, request_id=new_request_id(),
     )
 
 
@@ -227,17 +215,17 @@ def configure_wrong(world: BotWorld) -> None:
     configures its own mailbox."""
     box = _student_box(world)
     partner, partner_box = _partner_box(world)
-    _attempt(lambda: services.configure(
+    expect_refusal(lambda: services.configure(
         world.uow, world.student, display_name=world.student.full_name, address=partner_box.address,
-        username=box.local_part, password=BOT_MAIL_PASSWORD, request_id=_rid(),
+        username=box.local_part, password=BOT_MAIL_PASSWORD, request_id=new_request_id(),
     ))
-    _attempt(lambda: services.configure(
+    expect_refusal(lambda: services.configure(
         world.uow, world.student, display_name=world.student.full_name, address=box.address,
-        username=box.local_part, password="not-the-password", request_id=_rid(),  # noqa: S106
+        username=box.local_part, password="not-the-password", request_id=new_request_id(),  # noqa: S106
     ))
     services.configure(
         world.uow, partner, display_name=partner.full_name, address=partner_box.address,
-        username=partner_box.local_part, password=BOT_MAIL_PASSWORD, request_id=_rid(),
+        username=partner_box.local_part, password=BOT_MAIL_PASSWORD, request_id=new_request_id(),
     )
 
 
@@ -250,7 +238,7 @@ def save_draft(world: BotWorld) -> None:
     _, partner_box = _partner_box(world)
     services.save_draft(
         world.uow, world.student, to=partner_box.address, subject="Draft: price list",
-        body="Dear partner,\n\nplease find our price list below (to be completed).", request_id=_rid(),
+        body="Dear partner,\n\nplease find our price list below (to be completed).", request_id=new_request_id(),
     )
 
 
@@ -259,10 +247,10 @@ def save_draft_wrong(world: BotWorld) -> None:
     """Saves a draft without content (refused), then clicks Send instead of Save."""
     _student_box(world)
     _, partner_box = _partner_box(world)
-    _attempt(lambda: services.save_draft(
-        world.uow, world.student, to=partner_box.address, subject="Draft: price list", body="", request_id=_rid(),
+    expect_refusal(lambda: services.save_draft(
+        world.uow, world.student, to=partner_box.address, subject="Draft: price list", body="", request_id=new_request_id(),
     ))
     services.send(
         world.uow, world.student, to=partner_box.address, subject="Draft: price list",
-        body="Dear partner,\n\nhere is our price list.", request_id=_rid(),
+        body="Dear partner,\n\nhere is our price list.", request_id=new_request_id(),
     )

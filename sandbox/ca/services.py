@@ -30,13 +30,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import events
-from sandbox.actor import BOT, INSTRUCTOR, STUDENT, Actor
+from sandbox.actor import INSTRUCTOR, STUDENT, Actor
 from sandbox.ca import states
 from sandbox.ca.models import Officer
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
 from sandbox.identity.models import Membership
-from sandbox.identity.services import require_class_member
+from sandbox.identity.services import require_class_member, require_participant
 from sandbox.pki import crypto, sealing
 from sandbox.pki import services as pki
 from sandbox.pki.models import DOWNLOAD_VERIFIED, DOWNLOADED, Certificate
@@ -49,14 +49,6 @@ KEY_SOURCES = ("ca", "csr")
 # ----------------------------------------------------------------------------- who may act
 
 
-def _applicant_class(session: Session, actor: Actor) -> int:
-    """The class the applicant acts in; ``auth.forbidden`` for instructors, ``class.not_found``."""
-    if actor.role not in (STUDENT, BOT):
-        raise DomainError("auth.forbidden")
-    if actor.class_id is None:
-        raise DomainError("class.not_found")
-    require_class_member(session, actor, actor.class_id)
-    return actor.class_id
 
 
 def is_officer(session: Session, actor: Actor, class_id: int) -> bool:
@@ -112,7 +104,7 @@ def apply(
         crypto.parse_csr(csr_pem)  # refuse a bad CSR before taking the write lock
         csr = csr_pem
     with uow.write() as s:
-        class_id = _applicant_class(s, actor)
+        class_id = require_participant(s, actor)
         return pki.issue_certificate(
             s, class_id=class_id, owner_id=actor.user_id, actor=actor, common_name=common_name,
             organization=organization, email_address=email_address, purpose="ca", task_code="CA001",
@@ -131,15 +123,7 @@ def _own_certificate(s: Session, actor: Actor, class_id: int, *, number: str | N
             raise DomainError("input.required", field="ca.number")
         row = pki.row_by_number(s, class_id, num, for_update=True)
     else:
-        row = (
-            s.get(Certificate, certificate_id, with_for_update=True, populate_existing=True)
-            if isinstance(certificate_id, int)
-            else None
-        )
-        if row is None:
-            raise DomainError("pki.unknown_certificate")
-        if row.class_id != class_id:
-            raise DomainError("pki.other_class")
+        row = pki.row_by_id(s, class_id, certificate_id)
     if row.owner_id != actor.user_id:
         raise DomainError("ca.not_yours", field="ca.number" if number is not None else None)
     return row
@@ -190,7 +174,7 @@ def verify_download(
         raise DomainError("input.required", field="ca.password")
     failure: DomainError | None = None
     with uow.write() as s:
-        class_id = _applicant_class(s, actor)
+        class_id = require_participant(s, actor)
         done = events.replayed(s, request_id)
         if done is not None and done.subject and done.subject.isdigit():
             return pki.certificate_record(s, class_id, int(done.subject))
@@ -235,7 +219,7 @@ def download(
         raise DomainError("input.required", field="ca.password")
     failure: DomainError | None = None
     with uow.write() as s:
-        class_id = _applicant_class(s, actor)
+        class_id = require_participant(s, actor)
         row = _own_certificate(s, actor, class_id, certificate_id=certificate_id)
         replay = events.replayed(s, request_id) is not None
         _downloadable(row)
@@ -302,15 +286,7 @@ def reset_download_password(
         _require_officer(s, actor, class_id)
         if events.replayed(s, request_id) is not None:
             raise DomainError("ca.already_done")
-        row = (
-            s.get(Certificate, certificate_id, with_for_update=True, populate_existing=True)
-            if isinstance(certificate_id, int)
-            else None
-        )
-        if row is None:
-            raise DomainError("pki.unknown_certificate")
-        if row.class_id != class_id:
-            raise DomainError("pki.other_class")
+        row = pki.row_by_id(s, class_id, certificate_id)
         if row.revoked_at is not None:
             raise DomainError("ca.revoked", number=row.number)
         if row.party is not None or row.owner_id is None:

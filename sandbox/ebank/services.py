@@ -36,7 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sandbox import events, ledger
-from sandbox.actor import BOT, INSTRUCTOR, STUDENT, Actor
+from sandbox.actor import INSTRUCTOR, Actor
 from sandbox.db import utcnow
 from sandbox.ebank import links
 from sandbox.ebank.models import (
@@ -56,11 +56,13 @@ from sandbox.ebank.numbers import (
 )
 from sandbox.errors import DomainError
 from sandbox.identity.passwords import hash_password, verify_password
-from sandbox.identity.services import require_class_member
+from sandbox.identity.services import require_class_member, require_participant
 from sandbox.ledger import queries as ledger_queries
 from sandbox.ledger.models import LedgerAccount
 from sandbox.uow import UnitOfWork
 from sandbox.validation import check_new_password, clean_text
+
+require_customer = require_participant  # the bank's word for it (ebank.inquiry, ebank.gateway)
 
 VERIFY_LIFETIME = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=2)
@@ -160,14 +162,6 @@ def account_info(session: Session, account: BankAccount) -> AccountInfo:
 # ----------------------------------------------------------------------------- helpers
 
 
-def require_customer(session: Session, actor: Actor) -> int:
-    """The actor's class, if the actor may bank there (students and bots)."""
-    if actor.role not in (STUDENT, BOT):
-        raise DomainError("auth.forbidden")
-    if actor.class_id is None:
-        raise DomainError("class.not_found")
-    require_class_member(session, actor, actor.class_id)
-    return actor.class_id
 
 
 def own_accounts(session: Session, actor: Actor, kind: str | None = None) -> list[BankAccount]:

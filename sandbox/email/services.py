@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox import events
-from sandbox.actor import BOT, STUDENT, Actor
+from sandbox.actor import Actor
 from sandbox.db import utcnow
 from sandbox.email import queries
 from sandbox.email.models import (
@@ -51,7 +51,7 @@ from sandbox.email.models import (
 )
 from sandbox.errors import DomainError
 from sandbox.identity.passwords import hash_password, verify_password
-from sandbox.identity.services import require_class_member
+from sandbox.identity.services import require_participant
 from sandbox.uow import UnitOfWork
 from sandbox.validation import check_new_password, clean_text
 
@@ -158,18 +158,10 @@ def clean_body(value: object, *, required: bool = True) -> str:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _require_mail_user(session: Session, actor: Actor) -> int:
-    """The actor's class, if the actor may have mail there (students and bots only)."""
-    if actor.role not in (STUDENT, BOT):
-        raise DomainError("auth.forbidden")
-    if actor.class_id is None:
-        raise DomainError("class.not_found")
-    require_class_member(session, actor, actor.class_id)
-    return actor.class_id
 
 
 def _require_mailbox(session: Session, actor: Actor) -> Mailbox:
-    _require_mail_user(session, actor)
+    require_participant(session, actor)
     box = queries.own_mailbox(session, actor)
     if box is None:
         raise DomainError("email.no_mailbox")
@@ -254,7 +246,7 @@ def register_mailbox(
     password_hash = hash_password(pw)  # argon2 outside the write transaction
     address = f"{local}@{MAIL_DOMAIN}"
     with uow.write() as s:
-        class_id = _require_mail_user(s, actor)
+        class_id = require_participant(s, actor)
         if events.replayed(s, request_id) is not None:
             box = queries.own_mailbox(s, actor)
             assert box is not None

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox import events
-from sandbox.actor import INSTRUCTOR, STUDENT, Actor
+from sandbox.actor import BOT, INSTRUCTOR, STUDENT, Actor
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
 from sandbox.i18n import LANGUAGES
@@ -146,6 +146,17 @@ def require_class_member(session: Session, actor: Actor, class_id: int, role: st
     if found is None:
         raise DomainError("class.not_found")
     return found
+
+
+def require_participant(session: Session, actor: Actor) -> int:
+    """The class a student (or a bot) acts in; ``auth.forbidden`` for instructors, ``class.not_found``
+    when the actor has no class or is no longer a member of it. Module services (mail, CA, bank) use it."""
+    if actor.role not in (STUDENT, BOT):
+        raise DomainError("auth.forbidden")
+    if actor.class_id is None:
+        raise DomainError("class.not_found")
+    require_class_member(session, actor, actor.class_id)
+    return actor.class_id
 
 
 # ----------------------------------------------------------------------------- first run

@@ -559,7 +559,7 @@ def leaf_private_key(row: Certificate) -> PrivateKey | None:
 # ----------------------------------------------------------------------------- looking up
 
 
-def _row(session: Session, class_id: int, certificate_id: int) -> Certificate:
+def row_by_id(session: Session, class_id: int, certificate_id: int) -> Certificate:
     """The certificate row, locked for the rest of the transaction (PostgreSQL)."""
     row = (
         session.get(Certificate, certificate_id, with_for_update=True, populate_existing=True)
@@ -575,7 +575,7 @@ def _row(session: Session, class_id: int, certificate_id: int) -> Certificate:
 
 def certificate_record(session: Session, class_id: int, certificate_id: int) -> CertificateRecord:
     """One certificate of the class; pki.unknown_certificate / pki.other_class otherwise."""
-    return _record(_row(session, class_id, certificate_id))
+    return _record(row_by_id(session, class_id, certificate_id))
 
 
 def row_by_number(session: Session, class_id: int, number: str, *, for_update: bool = False) -> Certificate:
@@ -875,7 +875,7 @@ def revoke_certificate(
     if reason not in crypto.REASONS:
         raise DomainError("pki.bad_reason", field="ca.reason", reason=str(reason)[:40])
     text = clean_text(note, "ca.note", max_len=200, required=False)
-    row = _row(session, class_id, certificate_id)
+    row = row_by_id(session, class_id, certificate_id)
     if row.revoked_at is not None:
         raise DomainError("pki.already_revoked", number=row.number)
     now = utcnow()
