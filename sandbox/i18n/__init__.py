@@ -27,13 +27,30 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
             out[full] = str(value)
 
 
-@cache
-def messages(lang: str) -> dict[str, str]:
-    """All messages of one language, flattened to dotted keys (immutable reference data)."""
-    with open(_HERE / f"{lang}.toml", "rb") as fh:
+def message_files(lang: str) -> list[Path]:
+    """``<lang>.toml`` then each area's ``<area>.<lang>.toml`` (b2b.en.toml ...), sorted."""
+    return [_HERE / f"{lang}.toml", *sorted(_HERE.glob(f"*.{lang}.toml"))]
+
+
+def _load(path: Path) -> dict[str, str]:
+    with open(path, "rb") as fh:
         out: dict[str, str] = {}
         _flatten("", tomllib.load(fh), out)
         return out
+
+
+@cache
+def messages(lang: str) -> dict[str, str]:
+    """All messages of one language, flattened to dotted keys (immutable reference data).
+    A key defined in two files of one language is an error (ValueError)."""
+    out: dict[str, str] = {}
+    for path in message_files(lang):
+        part = _load(path)
+        twice = sorted(set(part) & set(out))
+        if twice:
+            raise ValueError(f"{path.name}: keys already defined in another message file: {twice[:5]}")
+        out.update(part)
+    return out
 
 
 def normalize_language(value: str | None) -> str:
