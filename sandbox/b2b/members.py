@@ -99,13 +99,8 @@ def _clean_login_name(value: object) -> str:
     return name
 
 
-def _clean_optional(value: object, field: str, pattern: re.Pattern[str], code: str, max_len: int) -> str | None:
-    text = clean_text(value, field, max_len=max_len, required=False)
-    if not text:
-        return None
-    if not pattern.match(text):
-        raise DomainError(code, field=field)
-    return text
+def _optional(value: object, field: str, max_len: int) -> str | None:
+    return clean_text(value, field, max_len=max_len, required=False) or None
 
 
 def _bank_account_of(session: Session, actor: Actor, class_id: int, number: object) -> int | None:
@@ -179,11 +174,15 @@ def register(
     if not _PHONE.match(tel):
         raise DomainError("b2b.bad_phone", field="b2b.phone")
     addr = clean_text(address, "b2b.address", max_len=200)
-    post = _clean_optional(postcode, "b2b.postcode", _POSTCODE, "b2b.bad_postcode", 10)
-    licence = _clean_optional(
-        str(licence_number or "").upper(), "b2b.licence_number", _LICENCE, "b2b.bad_licence", 32
-    )
-    mail = _clean_optional(email, "b2b.email", _EMAIL, "b2b.bad_email", 254)
+    post = _optional(postcode, "b2b.postcode", 10)
+    if post is not None and not _POSTCODE.match(post):
+        raise DomainError("b2b.bad_postcode", field="b2b.postcode")
+    licence = _optional(str(licence_number or "").upper(), "b2b.licence_number", 32)
+    if licence is not None and not _LICENCE.match(licence):
+        raise DomainError("b2b.bad_licence", field="b2b.licence_number")
+    mail = _optional(email, "b2b.email", 254)
+    if mail is not None and not _EMAIL.match(mail):
+        raise DomainError("b2b.bad_email", field="b2b.email")
     pw_hash = hash_password(pw)
     with uow.write() as s:
         class_id = require_participant(s, actor)
