@@ -1,7 +1,10 @@
 """Copy the task index out of the specification (../shared/task-catalog.json) into the repo.
 
 The app and the CLI must run without ../shared, so ``scenarios/catalog-index.json`` keeps what
-they need of every catalog task: code, module, titles, role, kind, points and prerequisites.
+they need of every catalog task: code, module, titles, role, kind, points and prerequisites,
+and ``scenarios/catalog-machines.json`` keeps the document state machines (id, module, state ids
+with their zh/en words, transitions from/to/task/actor), against which tests check the
+transition tables in ``sandbox/*/states.py``.
 Run again whenever the catalog changes:  python tools/vendor_catalog.py [path/to/task-catalog.json]
 """
 
@@ -10,9 +13,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = ("code", "module", "title_zh", "title_en", "role", "kind", "points", "requires", "requires_one_of")
+STATE_FIELDS = ("id", "zh", "en")
+TRANSITION_FIELDS = ("from", "to", "task", "actor")
+
+
+def machines(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    """The catalog's ``state_machines``, trimmed to what the transition-table tests compare."""
+    return [
+        {
+            "id": machine["id"],
+            "module": machine.get("module"),
+            "states": [{f: state.get(f) for f in STATE_FIELDS} for state in machine.get("states", [])],
+            "transitions": [{f: move.get(f) for f in TRANSITION_FIELDS} for move in machine.get("transitions", [])],
+        }
+        for machine in catalog.get("state_machines", [])
+    ]
 
 
 def main() -> int:
@@ -23,6 +42,13 @@ def main() -> int:
     target = ROOT / "scenarios" / "catalog-index.json"
     target.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{len(tasks)} tasks -> {target.relative_to(ROOT)}")
+    found = machines(catalog)
+    target = ROOT / "scenarios" / "catalog-machines.json"
+    target.write_text(
+        json.dumps({"source": catalog["catalog"]["source"], "machines": found}, ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8",
+    )
+    print(f"{len(found)} state machines -> {target.relative_to(ROOT)}")
     return 0
 
 

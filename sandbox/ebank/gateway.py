@@ -146,6 +146,16 @@ class NotifyResult:
 
 PaidHandler = Callable[[Session, PaidPayment], None]
 _HANDLERS: dict[str, PaidHandler] = {}
+#: the modules whose import registers an ``on_paid`` handler (loaded before a notice is processed)
+HANDLER_MODULES = ("sandbox.b2b.settlement",)
+
+
+def load_handlers() -> None:
+    """Import every module that registers what a paid notice means, so no notice finds none."""
+    import importlib
+
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
 
 
 def on_paid(purpose: str) -> Callable[[PaidHandler], PaidHandler]:
@@ -540,6 +550,7 @@ def receive_notification(uow: UnitOfWork, *, body: bytes, signature: bytes) -> N
         if first:
             payment.merchant_confirmed_at = now
             payer = s.get(BankAccount, payment.payer_account_id) if payment.payer_account_id else None
+            load_handlers()
             handler = _HANDLERS.get(payment.purpose)
             if handler is not None:
                 handler(s, PaidPayment(
