@@ -80,6 +80,13 @@ LABELS_ZH: dict[str, str] = {
 }
 
 
+def label(state: str | None) -> str:
+    """A state's words for messages: the catalog's Chinese beside our English (已受理 accepted)."""
+    if not state:
+        return "-"
+    return f"{LABELS_ZH.get(state, state)} {state.replace('_', ' ')}"
+
+
 def allowed(table: dict[tuple[str | None, str], str], from_state: str | None, to_state: str, task_code: str) -> bool:
     tasks = table.get((from_state, to_state))
     return tasks is not None and task_code in tasks.split("|")
@@ -88,8 +95,7 @@ def allowed(table: dict[tuple[str | None, str], str], from_state: str | None, to
 def check(table: dict[tuple[str | None, str], str], from_state: str | None, to_state: str, task_code: str) -> None:
     """Raise ``b2b.bad_transition`` unless ``task_code`` may move a document from/to these states."""
     if not allowed(table, from_state, to_state, task_code):
-        raise DomainError("b2b.bad_transition", from_state=LABELS_ZH.get(from_state or "", from_state or "-"),
-                          to_state=LABELS_ZH.get(to_state, to_state))
+        raise DomainError("b2b.bad_transition", from_state=label(from_state), to_state=label(to_state))
 
 
 def move(

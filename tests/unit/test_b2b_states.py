@@ -105,7 +105,7 @@ def test_move_rules_split_alternative_tasks():
     assert not b2b_states.allowed(b2b_states.ORDER, m.CREATED, m.ACCEPTED, "B2B009")  # the buyer cannot accept
     with pytest.raises(DomainError) as info:
         b2b_states.check(b2b_states.ORDER, m.CREATED, m.CONFIRMED, "B2B009")
-    assert info.value.code == "b2b.bad_transition" and info.value.params["from_state"] == "已生成订货单"
+    assert info.value.code == "b2b.bad_transition" and info.value.params["from_state"] == "已生成订货单 created"
 
 
 # ----------------------------------------------------------------------------- the LGS020 hook
