@@ -101,8 +101,10 @@ def write_artefacts(uow: UnitOfWork, report: DemoReport, folder: Path) -> list[P
 
     ca-root.pem and ca.crl.pem (the class CA); student.p12 with student.p12.password (a
     certificate the first student applies for, verifies and downloads, CA001-CA003); revoked.pem
-    (a second certificate, revoked by the instructor, listed in the CRL); and a signed payment
-    notification with its detached signature and signer certificate. README says how to check them.
+    (a second certificate, revoked by the instructor, listed in the CRL); a signed payment
+    notification with its detached signature and signer certificate; and an electronic contract
+    signed by both parties (contract.json, contract.json.buyer.sig / .supplier.sig,
+    contract.buyer.pem / contract.supplier.pem). README says how to check them.
     """
     from sandbox.ca import services as ca
     from sandbox.ebank import gateway
@@ -132,8 +134,30 @@ def write_artefacts(uow: UnitOfWork, report: DemoReport, folder: Path) -> list[P
         encoding="utf-8",
     )
     written += list(gateway.write_sample_notification(uow, report.class_id, folder).values())
+    written += _write_contract(uow, report, folder)
     return sorted({*written, *(folder / n for n in ("student.p12", "student.p12.password", "student.pem",
                                                      "revoked.pem", "README"))})
+
+
+def _write_contract(uow: UnitOfWork, report: DemoReport, folder: Path) -> list[Path]:
+    """The class's newest contract signed by both parties (B2B028/B2B029) as contract.json, the two
+    detached signatures and the signers' certificates; the first student's bots negotiate and sign
+    one first if the class has none. README gets the openssl commands."""
+    from sandbox.b2b import contracts
+    from sandbox.bots import b2b as b2b_bots
+
+    with uow.read() as s:
+        paths = contracts.write_artefacts(s, report.class_id, folder)
+    if not paths:
+        world = BotWorld(uow=uow, class_id=report.class_id, student=report.students[0])
+        b2b_bots.b2b028(world)
+        b2b_bots.b2b029(world)
+        b2b_bots.bots_react(world)  # a bot counterpart signs after the student
+        with uow.read() as s:
+            paths = contracts.write_artefacts(s, report.class_id, folder)
+    with open(folder / "README", "a", encoding="utf-8") as fh:
+        fh.write("\n" + contracts.README_SNIPPET)
+    return list(paths.values())
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def accept_delivery_order(
 
     Raises lgs.not_registered, lgs.delivery_not_found, lgs.not_yours (addressed to another
     provider, or another provider's warehouse), lgs.warehouse_not_found, lgs.no_stock_warehouse,
+    lgs.goods_not_in_warehouse (the chosen warehouse does not hold the order's goods),
     b2b.bad_transition (already accepted), b2b.state_changed, request.duplicate.
     """
     with uow.write() as s:
@@ -88,6 +89,8 @@ def accept_delivery_order(
             if warehouse is None or warehouse.class_id != provider.class_id:
                 raise DomainError("lgs.warehouse_not_found", field="lgs.warehouse")
             require_own(provider, warehouse.provider_id)
+            if not stock.held_in(s, row.supplier_id, warehouse.id, needs):
+                raise DomainError("lgs.goods_not_in_warehouse", field="lgs.warehouse", warehouse=warehouse.code)
         else:
             warehouse = default_warehouse(s, provider, row.supplier_id, needs)
             if warehouse is None:

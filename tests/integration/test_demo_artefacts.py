@@ -46,3 +46,31 @@ def test_demo_artefacts_verify_with_openssl(tmp_path: Path) -> None:
     tampered.write_bytes((out / "payment-notification.json").read_bytes().replace(b'"amount', b'"amounT'))
     assert openssl(out, *verify, "tampered.json").returncode != 0
     assert "rsa_padding_mode:pss" in (out / "README").read_text()
+    check_contract(out)
+
+
+def check_contract(out: Path) -> None:
+    """The electronic contract (B2B028/B2B029): both signatures verify with openssl over the exact
+    bytes of contract.json — with the commands the README prints — and not over a tampered copy;
+    both signer certificates chain to the class CA."""
+    readme = (out / "README").read_text(encoding="utf-8")
+    for name in ("contract.json", "contract.json.buyer.sig", "contract.json.supplier.sig", "contract.buyer.pem",
+                 "contract.supplier.pem"):
+        assert (out / name).is_file(), name
+        assert name in readme
+    for side in ("buyer", "supplier"):
+        assert openssl(out, "verify", "-CAfile", "ca-root.pem", f"contract.{side}.pem").returncode == 0
+    commands = readme[readme.index("# Electronic contract"):]
+    script = "\n".join(line for line in commands.splitlines() if not line.startswith("#"))
+    run = subprocess.run(["bash", "-e", "-c", script], cwd=out, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("Verified OK") == 2
+    document = (out / "contract.json").read_bytes()
+    assert b'"total_fen"' in document
+    tampered = out / "contract.tampered.json"
+    tampered.write_bytes(document.replace(b'"total_fen":', b'"total_fen":1', 1))
+    for side in ("buyer", "supplier"):
+        verify = ["dgst", "-sha256", "-verify", f"{side}-pub.pem", "-sigopt", "rsa_padding_mode:pss",
+                  "-sigopt", "rsa_pss_saltlen:-1", "-signature", f"contract.json.{side}.sig"]
+        assert openssl(out, *verify, "contract.json").stdout.strip() == "Verified OK"
+        assert openssl(out, *verify, "contract.tampered.json").returncode != 0

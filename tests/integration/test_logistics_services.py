@@ -461,7 +461,7 @@ def test_provider_accepts_a_delivery_order_books_the_fee_and_makes_the_outbound_
     assert ev.data["outbound_order_id"] == outbound.id and ev.actor_id == w.carrier.user_id
 
 
-def test_delivery_without_stock_needs_a_chosen_warehouse(uow):
+def test_delivery_is_accepted_only_into_a_warehouse_holding_the_goods(uow):
     w = world(uow)
     buyer = trader(uow, w.room, "bea", "buyer")
     (p1,) = products(uow, w.supplier.member_id)[:1]
@@ -470,8 +470,8 @@ def test_delivery_without_stock_needs_a_chosen_warehouse(uow):
         delivery.accept_delivery_order(uow, w.carrier, do_id)
     with changes_nothing(uow), refused("lgs.warehouse_not_found"):
         delivery.accept_delivery_order(uow, w.carrier, do_id, warehouse_id=99999)
-    done = delivery.accept_delivery_order(uow, w.carrier, do_id, warehouse_id=w.wh1.id)
-    assert done.warehouse_id == w.wh1.id and done.fee_fen == 5800
+    with changes_nothing(uow), refused("lgs.goods_not_in_warehouse", field="lgs.warehouse"):
+        delivery.accept_delivery_order(uow, w.carrier, do_id, warehouse_id=w.wh1.id)
     assert [o.state for o in fetch(uow, select(InboundOrder))] == []
 
 
