@@ -13,6 +13,8 @@ TASK_PAGES: dict[str, str] = {
     "ca": "views/ca.py",
     "ebank": "views/bank.py",
     "ebank_merchant": "views/bank_merchant.py",
+    "b2b_buyer": "views/b2b_buyer.py",
+    "b2b_supplier": "views/b2b_supplier.py",
 }
 
 #: Menu icon and URL path of each task page.
@@ -21,4 +23,6 @@ TASK_PAGE_MENU: dict[str, tuple[str, str]] = {
     "ca": (":material/verified_user:", "ca"),
     "ebank": (":material/account_balance:", "bank"),
     "ebank_merchant": (":material/storefront:", "bank-merchant"),
+    "b2b_buyer": (":material/shopping_cart:", "b2b-buyer"),
+    "b2b_supplier": (":material/factory:", "b2b-supplier"),
 }

@@ -23,6 +23,18 @@ from sandbox.uow import UnitOfWork
 PG_URL = os.environ.get("SANDBOX_TEST_POSTGRES_URL", "")
 
 
+@pytest.fixture(autouse=True)
+def pooled_rsa_keys(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside tests/unit, certificates and class CAs take their keys from tests/keypool.py
+    (real key generation is ~65 ms per RSA-2048 key and ~470 ms per class CA)."""
+    if "unit" in request.path.parts:
+        return
+    from sandbox.pki import crypto
+    from tests.keypool import pooled
+
+    monkeypatch.setattr(crypto, "new_rsa_key", pooled(crypto.new_rsa_key))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
