@@ -362,6 +362,110 @@ def create_orders(
 # ----------------------------------------------------------------------------- B2B008 / reject / B2B009
 
 
+def order_from_contract(
+    uow: UnitOfWork,
+    actor: Actor,
+    token: str | None,
+    contract_id: object,
+    *,
+    payment_method: str,
+    delivery_date: object,
+    delivery_address: str = "",
+    note: str = "",
+    request_id: str | None = None,
+) -> OrderView:
+    """Place the purchase order of a contract in force (双方已签定): the contracted goods, quantities
+    and quoted prices, reserved like any order; then the usual accept (B2B008) / confirm (B2B009).
+    Ours: the source never says how a signed contract becomes an order, so B2B006 (from the cart)
+    stays the graded way; this order earns no B2B006 credit. One live order per contract.
+
+    Raises b2b.contract_not_found, b2b.not_yours, b2b.contract_not_in_force,
+    b2b.contract_already_ordered, b2b.bad_payment_method, input.required, b2b.bad_date,
+    b2b.delivery_date_past, b2b.delivery_date_too_far, b2b.product_inactive,
+    b2b.more_than_available, b2b.login_required, b2b.wrong_member_type, request.duplicate.
+    """
+    from sandbox.b2b.models import Contract, InquiryLine, Negotiation
+
+    if payment_method not in PAYMENT_METHODS:
+        raise DomainError("b2b.bad_payment_method", field="b2b.payment_method")
+    day = parse_delivery_date(delivery_date)
+    address = clean_text(delivery_address, "b2b.delivery_address", max_len=200, required=False)
+    remark = clean_text(note, "b2b.note", max_len=500, required=False, multiline=True)
+    try:
+        cid = int(str(contract_id).strip())
+    except ValueError:
+        raise DomainError("b2b.contract_not_found") from None
+    with uow.write() as s:
+        member = member_of(s, actor, token, BUYER)
+        done = events.replayed(s, request_id)
+        if done is not None:
+            if done.kind == "b2b.order_created" and done.actor_id == actor.user_id and done.subject:
+                earlier = s.get(Order, int(done.subject))
+                if earlier is not None and earlier.buyer_id == member.id:
+                    return order_view(s, earlier)
+            raise DomainError("request.duplicate")
+        contract = s.get(Contract, cid)
+        if contract is None or contract.class_id != member.class_id:
+            raise DomainError("b2b.contract_not_found")
+        require_party(member, contract.buyer_id)
+        if contract.state != m.SIGNED_BY_BOTH:
+            raise DomainError("b2b.contract_not_in_force", state=states.label(contract.state))
+        live = s.scalar(select(Order.number).where(Order.contract_id == contract.id, Order.state != m.REJECTED))
+        if live is not None:
+            raise DomainError("b2b.contract_already_ordered", number=live)
+        negotiation_row = s.get(Negotiation, contract.negotiation_id)
+        assert negotiation_row is not None
+        lines = list(s.scalars(
+            select(InquiryLine).where(InquiryLine.inquiry_id == negotiation_row.inquiry_id).order_by(InquiryLine.id)
+        ))
+        now = utcnow()
+        order = Order(
+            class_id=member.class_id, number=new_number("PO"), buyer_id=member.id, supplier_id=contract.supplier_id,
+            contract_id=contract.id, state=m.CREATED, payment_method=payment_method, delivery_date=day,
+            delivery_address=address, note=remark,
+            total_fen=sum(line.quantity * (line.quoted_price_fen or line.list_price_fen) for line in lines),
+            created_by=actor.user_id, created_at=now,
+        )
+        s.add(order)
+        s.flush()
+        for line in sorted(lines, key=lambda row: row.product_id):  # lock order
+            product = s.get(Product, line.product_id)
+            assert product is not None
+            if not product.active:
+                raise DomainError("b2b.product_inactive", field="b2b.product", product=product.name_zh)
+            reserved = s.execute(
+                update(Product).where(Product.id == product.id, Product.available >= line.quantity)
+                .values(available=Product.available - line.quantity).execution_options(synchronize_session=False)
+            ).rowcount
+            if not reserved:
+                s.refresh(product)
+                raise DomainError("b2b.more_than_available", field="b2b.quantity",
+                                  product=f"{product.name_zh} {product.name_en}", available=product.available)
+            price = line.quoted_price_fen or line.list_price_fen
+            s.add(OrderLine(
+                order_id=order.id, product_id=product.id, sku=line.sku, name_zh=line.name_zh, name_en=line.name_en,
+                quantity=line.quantity, unit_price_fen=price, amount_fen=line.quantity * price,
+            ))
+        s.flush()
+        _record_move(
+            s, "b2b.order_created", actor, order, None, None, request_id, contract_id=contract.id,
+            contract_number=contract.number, payment_method=payment_method, delivery_date=day.isoformat(),
+            lines=[{"product_id": line.product_id, "quantity": line.quantity,
+                    "unit_price_fen": line.quoted_price_fen or line.list_price_fen} for line in lines],
+        )
+        return order_view(s, order)
+
+
+def order_of_contract(session: Session, actor: Actor, token: str | None, contract_id: int) -> OrderSummary | None:
+    """The live (not rejected) order placed from a contract of the member, if any."""
+    member = member_of(session, actor, token)
+    row = session.scalar(
+        select(Order).where(Order.contract_id == contract_id, Order.state != m.REJECTED,
+                            or_(Order.buyer_id == member.id, Order.supplier_id == member.id))
+    )
+    return _summaries(session, member, [row])[0] if row is not None else None
+
+
 def accept(uow: UnitOfWork, actor: Actor, token: str | None, order_id: int, request_id: str | None = None) -> OrderView:
     """B2B008: the supplier accepts (受理) an order addressed to it: created → accepted.
 

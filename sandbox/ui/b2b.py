@@ -31,7 +31,7 @@ from sandbox.actor import Actor
 from sandbox.b2b import contracts, members, negotiation, orders, reports
 from sandbox.b2b import states as b2b_states
 from sandbox.b2b.inquiries import InquiryLineView
-from sandbox.b2b.models import BUYER, ORDER_STATES, SUPPLIER
+from sandbox.b2b.models import BUYER, ORDER_STATES, PAYMENT_METHODS, SIGNED_BY_BOTH, SUPPLIER
 from sandbox.errors import DomainError
 from sandbox.i18n import messages
 from sandbox.i18n import t as translate
@@ -648,13 +648,10 @@ def inquiry_lines_table(lines: Sequence[InquiryLineView], key: str) -> None:
 
 
 def terms_lines(quality: str, inspection: str, delivery_place: str, payment_terms: str) -> list[str]:
-    """The four contract terms, one line each, labelled (for ``st.text``)."""
-    return [
-        f"{ui.t('field.b2b.negotiation_quality')}: {quality}",
-        f"{ui.t('field.b2b.negotiation_inspection')}: {inspection}",
-        f"{ui.t('field.b2b.negotiation_delivery_place')}: {delivery_place}",
-        f"{ui.t('field.b2b.negotiation_payment_terms')}: {payment_terms}",
-    ]
+    """The four contract terms, one line each, labelled (for ``st.text``; "：" in Chinese)."""
+    pairs = (("negotiation_quality", quality), ("negotiation_inspection", inspection),
+             ("negotiation_delivery_place", delivery_place), ("negotiation_payment_terms", payment_terms))
+    return [ui.t("b2b.ui.label_value", label=ui.t(f"field.b2b.{name}"), value=value) for name, value in pairs]
 
 
 def negotiations_panel(actor: Actor, member_type: str) -> None:
@@ -849,6 +846,45 @@ def contracts_section(actor: Actor, member_type: str) -> None:
     mine = detail.buyer if member_type == BUYER else detail.supplier
     if not mine.signed:
         sign_form(actor, member_type, detail, f"{prefix}_{picked}_sign")
+    elif detail.state == SIGNED_BY_BOTH:
+        contract_order(actor, member_type, detail, f"{prefix}_{picked}_order")
+
+
+def contract_order(actor: Actor, member_type: str, detail: contracts.ContractDetail, prefix: str) -> None:
+    """The order of a contract in force: shown if placed; the buyer may place it (ours, not a task)."""
+    try:
+        with ui.uow().read() as s:
+            placed = orders.order_of_contract(s, actor, token(member_type), detail.id)
+    except DomainError as err:
+        ui.show_error(err)
+        return
+    if placed is not None:
+        st.info(ui.t("b2b.ui.contract_ordered", number=ui.plain(placed.number),
+                     status=status("order", placed.state)), icon=":material/receipt_long:")
+        return
+    if member_type != BUYER:
+        st.caption(ui.t("b2b.ui.contract_no_order_yet"))
+        return
+    st.session_state.setdefault(f"{prefix}_date", today() + timedelta(days=7))
+    with st.form(f"{prefix}_form"):
+        st.markdown(f"**{ui.t('b2b.ui.contract_order_title')}**")
+        st.caption(ui.t("b2b.ui.contract_order_help"))
+        method = st.selectbox(ui.t("field.b2b.payment_method"), list(PAYMENT_METHODS), key=f"{prefix}_method",
+                              format_func=lambda m: ui.t(f"b2b.pay_method.{m}"))
+        day = st.date_input(ui.t("field.b2b.delivery_date"), key=f"{prefix}_date", format="YYYY-MM-DD")
+        where = st.text_input(ui.t("field.b2b.delivery_address"), key=f"{prefix}_address", max_chars=200)
+        ok = st.form_submit_button(ui.t("b2b.ui.contract_order_submit"), type="primary", key=f"{prefix}_submit",
+                                   icon=":material/receipt_long:")
+    if not ok:
+        return
+    try:
+        made = orders.order_from_contract(ui.uow(), actor, token(member_type), detail.id, payment_method=method,
+                                          delivery_date=day, delivery_address=where, request_id=ui.request_id(prefix))
+    except DomainError as err:
+        ui.show_error(err)
+        return
+    ui.form_done(prefix)
+    succeed(actor, "b2b.ui.order_done", numbers=ui.plain(made.number))
 
 
 def signature_badge(sig: contracts.SignatureView, intact: bool, key: str) -> None:

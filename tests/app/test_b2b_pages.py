@@ -439,6 +439,17 @@ def test_contract_signed_on_the_page_shows_verified_badges_and_not_after_tamperi
     at = run(at)
     assert successes(at).count(en("b2b.ui.sig_verified")) == 2
     assert not errors(at)
+    # in force: the buyer places the contract's order from the page (at the contracted prices)
+    order_prefix = f"b2b_buyer_contract_{contract_id}_order"
+    at = press(at, f"{order_prefix}_submit")
+    assert not errors(at), errors(at)
+    with world.uow.read() as s:
+        placed = s.scalars(select(Order).where(Order.contract_id == contract_id)).all()
+        assert len(placed) == 1 and placed[0].total_fen == s.get(Contract, contract_id).total_fen
+        order_number = placed[0].number
+    at = run(at)
+    assert any(ui.plain(order_number) in i.value for i in at.info)  # the order is shown, the form is gone
+    assert not [b for b in at.button if b.key == f"{order_prefix}_submit"]
     # the stored text is changed behind everyone's back: both NOT verified, the change is named
     with world.uow.write() as s:
         doc = s.get(Contract, contract_id).document

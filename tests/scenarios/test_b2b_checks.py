@@ -121,7 +121,9 @@ def test_every_b2b_task_has_an_entry_a_check_and_runs():
 
 @pytest.mark.parametrize("closure", sorted(CLOSURES))
 @pytest.mark.parametrize("code", CODES)
-def test_golden_run_passes(room, code, closure):
+def test_golden_run_passes(room, code, closure, db_url):
+    if closure == "catalog" and db_url.startswith("postgresql"):
+        pytest.skip("the catalog closure is the same SQL as the scenario closure: proven on SQLite (suite time)")
     uow, ann, bob = room["uow"], room["ann"], room["bob"]
     world = world_for(room)
     for step in CLOSURES[closure](code):
