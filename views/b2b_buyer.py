@@ -269,48 +269,11 @@ def negotiation_section() -> None:
     if view == "forms":
         shared.negotiations_panel(actor, BUYER)
         return
-    try:
-        with ui.uow().read() as s:
-            rows = inquiries.inquiries_for(s, actor, tok())
-    except DomainError as err:
-        ui.show_error(err)
+    inquiry = shared.inquiries_panel(actor, BUYER)
+    if inquiry is None:
         return
-    if not rows:
-        st.info(ui.t("b2b.ui.no_inquiries_buyer"))
-        return
-    st.dataframe(
-        [
-            {
-                ui.t("b2b.ui.col.number"): r.number,
-                ui.t("b2b.ui.col.supplier"): r.supplier_company,
-                ui.t("b2b.ui.col.status"): shared.status("inquiry", r.state),
-                ui.t("b2b.ui.col.list_total"): shared.yuan(r.list_total_fen),
-                ui.t("b2b.ui.col.quoted_total"): shared.yuan(r.quoted_total_fen),
-                ui.t("b2b.ui.col.created"): shared.when(r.created_at),
-            }
-            for r in rows
-        ],
-        hide_index=True, key=f"{P}_inq_table",
-    )
-    by_id = {r.id: r for r in rows}
-    picked = shared.picker(
-        f"{P}_inq_pick", list(by_id),
-        lambda i: f"{by_id[i].number} · {by_id[i].supplier_company} · {shared.yuan(by_id[i].list_total_fen)}",
-        "b2b.ui.inquiry_detail",
-    )
-    if picked is None:
-        return
-    inquiry = by_id[picked]
-    with st.container(border=True, key=f"{P}_inq_{picked}_box"):
-        st.markdown(f"**{ui.t('b2b.ui.inquiry_detail')}** · {ui.plain(inquiry.number)}")
-        st.text(ui.t("b2b.ui.detail_supplier", company=inquiry.supplier_company))
-        st.text(ui.t("b2b.ui.detail_status", status=shared.status("inquiry", inquiry.state)))
-        shared.inquiry_lines_table(inquiry.lines, f"{P}_inq_{picked}_lines")
-        st.text(f"{ui.t('field.b2b.inquiry_note')}: {inquiry.note}")
-        if inquiry.quoted_total_fen is not None:
-            st.markdown(f"**{ui.t('b2b.ui.quoted_total', total=shared.yuan(inquiry.quoted_total_fen))}**")
-        if inquiry.quote_note:
-            st.text(f"{ui.t('field.b2b.quote_note')}: {inquiry.quote_note}")
+    picked = inquiry.id
+    with st.container(key=f"{P}_inq_{picked}_actions"):
         if inquiry.state == QUOTED and inquiry.negotiation_id is None:
             if st.button(ui.t("b2b.ui.open_negotiation"), key=f"{P}_open_neg_{picked}", type="primary",
                          icon=":material/forum:"):

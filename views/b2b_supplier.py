@@ -261,49 +261,9 @@ def negotiation_section() -> None:
     if view == "forms":
         shared.negotiations_panel(actor, SUPPLIER)
         return
-    try:
-        with ui.uow().read() as s:
-            rows = inquiries.inquiries_for(s, actor, tok())
-    except DomainError as err:
-        ui.show_error(err)
+    inquiry = shared.inquiries_panel(actor, SUPPLIER)
+    if inquiry is None or inquiry.state != INQUIRY:
         return
-    if not rows:
-        st.info(ui.t("b2b.ui.no_inquiries_supplier"))
-        return
-    st.dataframe(
-        [
-            {
-                ui.t("b2b.ui.col.number"): r.number,
-                ui.t("b2b.ui.col.buyer"): r.buyer_company,
-                ui.t("b2b.ui.col.status"): shared.status("inquiry", r.state),
-                ui.t("b2b.ui.col.list_total"): shared.yuan(r.list_total_fen),
-                ui.t("b2b.ui.col.quoted_total"): shared.yuan(r.quoted_total_fen),
-                ui.t("b2b.ui.col.created"): shared.when(r.created_at),
-            }
-            for r in rows
-        ],
-        hide_index=True, key=f"{P}_inq_table",
-    )
-    by_id = {r.id: r for r in rows}
-    picked = shared.picker(
-        f"{P}_inq_pick", list(by_id),
-        lambda i: f"{by_id[i].number} · {by_id[i].buyer_company} · {shared.yuan(by_id[i].list_total_fen)}",
-        "b2b.ui.inquiry_detail",
-    )
-    if picked is None:
-        return
-    inquiry = by_id[picked]
-    with st.container(border=True, key=f"{P}_inq_{picked}_box"):
-        st.markdown(f"**{ui.t('b2b.ui.inquiry_detail')}** · {ui.plain(inquiry.number)}")
-        st.text(ui.t("b2b.ui.detail_buyer", company=inquiry.buyer_company))
-        st.text(ui.t("b2b.ui.detail_status", status=shared.status("inquiry", inquiry.state)))
-        shared.inquiry_lines_table(inquiry.lines, f"{P}_inq_{picked}_lines")
-        st.text(f"{ui.t('field.b2b.inquiry_note')}: {inquiry.note}")
-        if inquiry.state != INQUIRY:
-            st.markdown(f"**{ui.t('b2b.ui.quoted_total', total=shared.yuan(inquiry.quoted_total_fen))}**")
-            if inquiry.quote_note:
-                st.text(f"{ui.t('field.b2b.quote_note')}: {inquiry.quote_note}")
-            return
     quote_form(inquiry)
 
 

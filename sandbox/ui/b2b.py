@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from sandbox import ui
 from sandbox.actor import Actor
-from sandbox.b2b import contracts, members, negotiation, orders, reports
+from sandbox.b2b import contracts, inquiries, members, negotiation, orders, reports
 from sandbox.b2b import states as b2b_states
 from sandbox.b2b.inquiries import InquiryLineView
 from sandbox.b2b.models import BUYER, ORDER_STATES, PAYMENT_METHODS, SIGNED_BY_BOTH, SUPPLIER
@@ -645,6 +645,60 @@ def inquiry_lines_table(lines: Sequence[InquiryLineView], key: str) -> None:
         ],
         hide_index=True, key=key,
     )
+
+
+def inquiries_panel(actor: Actor, member_type: str) -> Any | None:
+    """询价单: the member's inquiries (sent by a buyer, received by a supplier) and, for the chosen
+    one, its details box; returns the chosen inquiry (its container is left for the page's action)."""
+    prefix = f"b2b_{member_type}"
+    partner_side = SUPPLIER if member_type == BUYER else BUYER
+    try:
+        with ui.uow().read() as s:
+            rows = inquiries.inquiries_for(s, actor, token(member_type))
+    except DomainError as err:
+        ui.show_error(err)
+        return None
+    if not rows:
+        st.info(ui.t(f"b2b.ui.no_inquiries_{member_type}"))
+        return None
+
+    def partner(r: Any) -> str:
+        return str(r.supplier_company if member_type == BUYER else r.buyer_company)
+
+    st.dataframe(
+        [
+            {
+                ui.t("b2b.ui.col.number"): r.number,
+                ui.t(f"b2b.ui.col.{partner_side}"): partner(r),
+                ui.t("b2b.ui.col.status"): status("inquiry", r.state),
+                ui.t("b2b.ui.col.list_total"): yuan(r.list_total_fen),
+                ui.t("b2b.ui.col.quoted_total"): yuan(r.quoted_total_fen),
+                ui.t("b2b.ui.col.created"): when(r.created_at),
+            }
+            for r in rows
+        ],
+        hide_index=True, key=f"{prefix}_inq_table",
+    )
+    by_id = {r.id: r for r in rows}
+    picked = picker(
+        f"{prefix}_inq_pick", list(by_id),
+        lambda i: f"{by_id[i].number} · {partner(by_id[i])} · {yuan(by_id[i].list_total_fen)}",
+        "b2b.ui.inquiry_detail",
+    )
+    if picked is None:
+        return None
+    inquiry = by_id[picked]
+    with st.container(border=True, key=f"{prefix}_inq_{picked}_box"):
+        st.markdown(f"**{ui.t('b2b.ui.inquiry_detail')}** · {ui.plain(inquiry.number)}")
+        st.text(ui.t(f"b2b.ui.detail_{partner_side}", company=partner(inquiry)))
+        st.text(ui.t("b2b.ui.detail_status", status=status("inquiry", inquiry.state)))
+        inquiry_lines_table(inquiry.lines, f"{prefix}_inq_{picked}_lines")
+        st.text(f"{ui.t('field.b2b.inquiry_note')}: {inquiry.note}")
+        if inquiry.quoted_total_fen is not None:
+            st.markdown(f"**{ui.t('b2b.ui.quoted_total', total=yuan(inquiry.quoted_total_fen))}**")
+        if inquiry.quote_note:
+            st.text(f"{ui.t('field.b2b.quote_note')}: {inquiry.quote_note}")
+    return inquiry
 
 
 def terms_lines(quality: str, inspection: str, delivery_place: str, payment_terms: str) -> list[str]:
