@@ -24,6 +24,8 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_kind_subject_at", "kind", "subject", "at"),
+        # checks join "the <kind> event on this document, in this class" (b2b, logistics ...)
+        Index("ix_events_class_kind_subject", "class_id", "kind", "subject"),
         Index("ix_events_class_at", "class_id", "at"),
         Index("ix_events_actor_at", "actor_id", "at"),
     )
