@@ -20,8 +20,11 @@ from sandbox.events import Event
 from sandbox.identity.models import Classroom, LoginSession, Membership, User
 from sandbox.ledger.models import JournalEntry, LedgerAccount, Posting
 from sandbox.logistics.models import (
+    DamageLine,
+    DamageReport,
     DeliveryFee,
     DeliveryOrder,
+    DispatchOrder,
     InboundOrder,
     OutboundOrder,
     Provider,
@@ -32,6 +35,7 @@ from sandbox.logistics.models import (
     StockMove,
     TransferLine,
     TransferOrder,
+    Vehicle,
     Warehouse,
 )
 from sandbox.pki.models import Authority as PkiAuthority
@@ -45,8 +49,11 @@ __all__ = [
     "CartLine",
     "Classroom",
     "Contract",
+    "DamageLine",
+    "DamageReport",
     "DeliveryFee",
     "DeliveryOrder",
+    "DispatchOrder",
     "Event",
     "InboundOrder",
     "Inquiry",
@@ -82,5 +89,6 @@ __all__ = [
     "TransferLine",
     "TransferOrder",
     "User",
+    "Vehicle",
     "Warehouse",
 ]

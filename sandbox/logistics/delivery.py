@@ -25,7 +25,7 @@ from sandbox.b2b.access import new_number
 from sandbox.b2b.models import OrderLine
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
-from sandbox.logistics import fees, stock
+from sandbox.logistics import dispatch, fees, stock
 from sandbox.logistics.access import provider_of, require_own
 from sandbox.logistics.models import DO_ACCEPTED, PENDING, DeliveryOrder, OutboundOrder, Provider, Warehouse
 from sandbox.logistics.queries import DeliveryOrderView, delivery_views
@@ -107,6 +107,7 @@ def accept_delivery_order(
         s.add(outbound)
         s.flush()
         units = sum(needs.values())
+        dispatch.create_for(s, row, provider, units)
         fee = fees.book(s, row, provider, units)
         events.record(
             s, "lgs.delivery_accepted", actor=actor, subject=str(row.id), task_code="LGS002", request_id=request_id,

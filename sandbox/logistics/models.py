@@ -1,7 +1,8 @@
 """Logistics tables (物流): providers (物流商 / 配送中心), their warehouses, suppliers' service
 applications, stock kept as moves between locations, and the documents that move it —
 shipments (发货单) → inbound orders (入库单), transfer orders (调拨单), delivery orders (配送单) →
-outbound orders (出库单) — plus the delivery fee a provider charges a supplier.
+outbound orders (出库单), vehicle dispatch orders (车辆调度单), damage reports (残损单) — plus the
+provider's vehicles (车辆) and the delivery fee a provider charges a supplier.
 
 Invariants:
 - Everything is scoped by ``class_id``. A provider belongs to one user (a student or a bot);
@@ -18,6 +19,15 @@ Invariants:
   ``UPDATE … WHERE state = <expected>``.
 - A delivery fee is booked once per delivery order when the provider accepts it (LGS002): the
   provider's receivable and the supplier's payable (B2B031, LGS018); integer fen.
+- Vehicle codes (plates) are unique per provider; capacity_units > 0. A vehicle is ``idle`` or
+  ``in_transit``: idle → in_transit when a dispatch is confirmed (LGS010), back to idle when the
+  delivery is complete (LGS020), each by a conditional update, so one vehicle makes one trip at a
+  time. Only an idle, active vehicle of the provider whose capacity covers the order's units is
+  allocated (LGS009).
+- One dispatch order per delivery order, created with the acceptance (LGS002); its confirmed
+  dispatch orders are the vehicles' transport records (LGS011).
+- A damage report names one owner (supplier) and one warehouse of the provider; confirming it
+  (LGS023) moves each line ``wh:<warehouse>`` → ``damaged`` (never more than held).
 """
 
 from __future__ import annotations
@@ -59,6 +69,19 @@ DO_DELIVERED = "delivered"
 # fee states
 FEE_OPEN = "open"
 FEE_PAID = "paid"
+
+# vehicle status
+VEHICLE_IDLE = "idle"
+VEHICLE_IN_TRANSIT = "in_transit"
+
+# dispatch order states (车辆调度单)
+UNALLOCATED = "unallocated"
+ALLOCATED = "allocated"
+DISPATCH_CONFIRMED = "confirmed"
+DISPATCH_COMPLETED = "completed"
+
+# damage report states (残损单): DRAFT, then:
+DAMAGE_CONFIRMED = "confirmed"
 
 SUPPLIER_PREMISES = "supplier"
 CUSTOMER = "customer"
@@ -352,3 +375,86 @@ class DeliveryFee(Base):
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("ebank_payments.id", ondelete="SET NULL"))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Vehicle(Base):
+    """A provider's vehicle (车辆, LGS012/LGS013): idle or on a trip (in_transit)."""
+
+    __tablename__ = "lgs_vehicles"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "code"),
+        CheckConstraint("capacity_units > 0", name="positive_capacity"),
+        CheckConstraint("status IN ('idle', 'in_transit')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("lgs_providers.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(16))  # plate number or fleet code
+    kind: Mapped[str] = mapped_column(String(50))
+    capacity_units: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=VEHICLE_IDLE)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DispatchOrder(Base):
+    """The vehicle dispatch order (车辆调度单) of one accepted delivery order: a vehicle is
+    allocated (LGS009), the allocation confirmed (LGS010), the trip completed (LGS020)."""
+
+    __tablename__ = "lgs_dispatch_orders"
+    __table_args__ = (
+        CheckConstraint("state IN ('unallocated', 'allocated', 'confirmed', 'completed')", name="state"),
+        CheckConstraint("units > 0", name="positive_units"),
+        Index("ix_lgs_dispatch_orders_provider", "provider_id", "state"),
+        Index("ix_lgs_dispatch_orders_vehicle", "vehicle_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    delivery_order_id: Mapped[int] = mapped_column(ForeignKey("lgs_delivery_orders.id", ondelete="CASCADE"), unique=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("lgs_providers.id", ondelete="CASCADE"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("lgs_vehicles.id", ondelete="SET NULL"))
+    units: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default=UNALLOCATED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    allocated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DamageReport(Base):
+    """A damage report (残损单, LGS023) for one owner's goods in one of the provider's warehouses."""
+
+    __tablename__ = "lgs_damage_reports"
+    __table_args__ = (CheckConstraint("state IN ('draft', 'confirmed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("lgs_providers.id", ondelete="CASCADE"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("lgs_warehouses.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("b2b_members.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DamageLine(Base):
+    __tablename__ = "lgs_damage_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="positive_quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("lgs_damage_reports.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("b2b_products.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)

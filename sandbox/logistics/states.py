@@ -1,6 +1,5 @@
 """The logistics documents' state tables (catalog ``state_machines``: delivery_order, shipment,
-transfer_order, inbound_order, outbound_order; dispatch_order and damage_report come with the
-logistics issue). Moves go through :func:`sandbox.b2b.states.move` with these tables.
+transfer_order, inbound_order, outbound_order, dispatch_order, damage_report). Moves go through :func:`sandbox.b2b.states.move` with these tables.
 """
 
 from __future__ import annotations
@@ -35,12 +34,26 @@ OUTBOUND_ORDER: dict[tuple[str | None, str], str] = {
     (m.PENDING, m.ISSUED): "LGS004",
 }
 
+DISPATCH_ORDER: dict[tuple[str | None, str], str] = {
+    (None, m.UNALLOCATED): "LGS002",
+    (m.UNALLOCATED, m.ALLOCATED): "LGS009",
+    (m.ALLOCATED, m.DISPATCH_CONFIRMED): "LGS010",
+    (m.DISPATCH_CONFIRMED, m.DISPATCH_COMPLETED): "LGS020",
+}
+
+DAMAGE_REPORT: dict[tuple[str | None, str], str] = {
+    (None, m.DRAFT): "LGS023",
+    (m.DRAFT, m.DAMAGE_CONFIRMED): "LGS023",
+}
+
 MACHINES: dict[str, dict[tuple[str | None, str], str]] = {
     "delivery_order": DELIVERY_ORDER,
     "shipment": SHIPMENT,
     "transfer_order": TRANSFER_ORDER,
     "inbound_order": INBOUND_ORDER,
     "outbound_order": OUTBOUND_ORDER,
+    "dispatch_order": DISPATCH_ORDER,
+    "damage_report": DAMAGE_REPORT,
 }
 
 LABELS_ZH: dict[str, str] = {
@@ -48,4 +61,13 @@ LABELS_ZH: dict[str, str] = {
     m.DO_DELIVERED: "送货完成", m.DRAFT: "新建发货单", m.SHIPPED: "已发货", m.TRANSFER_CREATED: "待调拨",
     m.TRANSFER_CONFIRMED: "已调拨", m.PENDING: "未入库", m.RECEIVED: "已入库", m.APPLIED: "已申请",
     m.APPROVED: "已批准", m.REJECTED: "已拒绝", m.FEE_OPEN: "未付", m.FEE_PAID: "已付",
+    m.UNALLOCATED: "未分配", m.ALLOCATED: "已分配", m.DISPATCH_COMPLETED: "送货完成",
+    m.VEHICLE_IDLE: "空闲", m.VEHICLE_IN_TRANSIT: "运输中",
+}
+
+#: words of states whose id another machine also uses with another meaning (by machine)
+MACHINE_LABELS_ZH: dict[str, dict[str, str]] = {
+    "outbound_order": {m.PENDING: "未出库", m.ISSUED: "已出库"},
+    "dispatch_order": {m.DISPATCH_CONFIRMED: "确定分配"},
+    "damage_report": {m.DRAFT: "新建残损单", m.DAMAGE_CONFIRMED: "已确认"},
 }

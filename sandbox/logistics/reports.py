@@ -1,0 +1,376 @@
+"""The provider's graded queries: stock (LGS006), vehicle transport records (LGS011), delivery
+orders (LGS014), inbound orders (LGS015), outbound orders (LGS016), transfer orders (LGS017) and
+receivable details per supplier (LGS018).
+
+Invariants:
+- Each query sees only the actor's own provider's documents, warehouses and vehicles.
+- Filters are parsed before the transaction (``lgs.bad_state``, ``lgs.bad_id``, ``lgs.bad_date``,
+  ``lgs.bad_date_range``, ``input.*``).
+- Each query runs in one ``uow.write()`` that reads and records one ``lgs.query`` event (task
+  code, ``screen``, ``filters``, ``returned_ids`` of the rows returned, ``returned_count``) —
+  grading reads these events. At most ``MAX_ROWS`` rows are returned.
+
+Screens → tasks and returned ids: stock LGS006 (stock level ids; also ``lines`` [warehouse,
+owner, product, quantity]), transport LGS011 (dispatch order ids; ``vehicle_ids``), delivery
+LGS014 (delivery order ids), inbound LGS015 (inbound order ids), outbound LGS016 (outbound order
+ids), transfer LGS017 (transfer order ids), receivables LGS018 (fee ids; ``delivery_order_ids``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from sandbox import events
+from sandbox.actor import Actor
+from sandbox.b2b.models import Member, Product
+from sandbox.errors import DomainError
+from sandbox.logistics import models as m
+from sandbox.logistics.access import as_id, provider_of
+from sandbox.logistics.dispatch import DispatchView, dispatch_views
+from sandbox.logistics.models import (
+    DeliveryFee,
+    DeliveryOrder,
+    DispatchOrder,
+    InboundOrder,
+    OutboundOrder,
+    Provider,
+    StockLevel,
+    TransferOrder,
+    Vehicle,
+    Warehouse,
+)
+from sandbox.logistics.outbound import OutboundView, outbound_views
+from sandbox.logistics.queries import (
+    DeliveryOrderView,
+    FeeView,
+    InboundView,
+    LevelView,
+    TransferSummary,
+    delivery_views,
+    fee_views,
+    inbound_views,
+    transfer_summaries,
+)
+from sandbox.uow import UnitOfWork
+from sandbox.validation import clean_text
+
+MAX_ROWS = 500
+
+SCREENS: dict[str, str] = {
+    "stock": "LGS006",
+    "transport": "LGS011",
+    "delivery": "LGS014",
+    "inbound": "LGS015",
+    "outbound": "LGS016",
+    "transfer": "LGS017",
+    "receivables": "LGS018",
+}
+
+STATES: dict[str, tuple[str, ...]] = {
+    "delivery": (m.AWAITING, m.DO_ACCEPTED, m.VEHICLE_ALLOCATED, m.DISPATCHED, m.DO_DELIVERED),
+    "inbound": (m.PENDING, m.RECEIVED),
+    "outbound": (m.PENDING, m.ISSUED),
+    "transfer": (m.TRANSFER_CREATED, m.TRANSFER_CONFIRMED),
+    "receivables": (m.FEE_OPEN, m.FEE_PAID),
+    "transport": (m.DISPATCH_CONFIRMED, m.DISPATCH_COMPLETED),
+}
+
+
+@dataclass(frozen=True)
+class StockLine(LevelView):
+    """One stock level in the provider's warehouses (LGS006)."""
+
+    level_id: int
+    warehouse_code: str
+
+
+@dataclass(frozen=True)
+class SupplierReceivable:
+    """A supplier's delivery fees owed to the provider (应收款一览, plain read)."""
+
+    supplier_id: int
+    supplier_name: str
+    open_fen: int
+    open_count: int
+    paid_fen: int
+    paid_count: int
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def _state(screen: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in STATES[screen]:
+        raise DomainError("lgs.bad_state", field="lgs.state")
+    return str(value)
+
+
+def _optional_id(value: object, field: str) -> int | None:
+    return None if value is None or value == "" else as_id(value, field)
+
+
+def _number(value: object) -> str | None:
+    text = clean_text(value, "lgs.number", max_len=24, required=False)
+    return text.upper() or None
+
+
+def _date(value: object, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError("lgs.bad_date", field=field) from None
+
+
+def _dates(date_from: object, date_to: object) -> tuple[date | None, date | None]:
+    start, end = _date(date_from, "lgs.date_from"), _date(date_to, "lgs.date_to")
+    if start is not None and end is not None and start > end:
+        raise DomainError("lgs.bad_date_range", field="lgs.date_from")
+    return start, end
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _log(session: Session, actor: Actor, provider: Provider, screen: str, ids: list[int], filters: dict[str, Any],
+         **extra: Any) -> None:
+    events.record(
+        session, "lgs.query", actor=actor, subject=screen, task_code=SCREENS[screen], screen=screen,
+        provider_id=provider.id, filters=filters, returned_ids=ids[:MAX_ROWS], returned_count=len(ids), **extra,
+    )
+
+
+# ----------------------------------------------------------------------------- LGS006
+
+
+def query_stock(
+    uow: UnitOfWork, actor: Actor, *, warehouse_id: object = None, owner_id: object = None, product_id: object = None,
+) -> list[StockLine]:
+    """LGS006: query stock (查询库存): the non-zero stock levels in the provider's warehouses,
+    optionally of one warehouse, owner or product; logged.
+
+    Raises lgs.bad_id, lgs.not_registered.
+    """
+    filters = {"warehouse_id": _optional_id(warehouse_id, "lgs.warehouse"),
+               "owner_id": _optional_id(owner_id, "lgs.owner"),
+               "product_id": _optional_id(product_id, "lgs.product")}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = (
+            select(StockLevel.id, StockLevel.owner_id, Member.company_name, StockLevel.product_id, Product.sku,
+                   Product.name_zh, Product.name_en, StockLevel.location, StockLevel.warehouse_id,
+                   StockLevel.quantity, Warehouse.code)
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .join(Product, Product.id == StockLevel.product_id)
+            .join(Member, Member.id == StockLevel.owner_id)
+            .where(Warehouse.provider_id == provider.id, StockLevel.quantity > 0)
+        )
+        if filters["warehouse_id"] is not None:
+            query = query.where(StockLevel.warehouse_id == filters["warehouse_id"])
+        if filters["owner_id"] is not None:
+            query = query.where(StockLevel.owner_id == filters["owner_id"])
+        if filters["product_id"] is not None:
+            query = query.where(StockLevel.product_id == filters["product_id"])
+        rows = s.execute(query.order_by(Warehouse.code, Product.sku, StockLevel.owner_id).limit(MAX_ROWS)).all()
+        out = [StockLine(o, name, p, sku, zh, en, loc, wh, int(q), lid, code)
+               for lid, o, name, p, sku, zh, en, loc, wh, q, code in rows]
+        _log(s, actor, provider, "stock", [x.level_id for x in out], filters,
+             lines=[[x.warehouse_id, x.owner_id, x.product_id, x.quantity] for x in out[:MAX_ROWS]])
+        return out
+
+
+# ----------------------------------------------------------------------------- LGS011
+
+
+def transport_records(
+    uow: UnitOfWork, actor: Actor, *, vehicle_id: object = None, state: object = None, date_from: object = None,
+    date_to: object = None,
+) -> list[DispatchView]:
+    """LGS011: query vehicle transport records (车辆运营状况): the provider's confirmed or completed
+    dispatch orders, optionally of one vehicle, state or dispatch date range; logged.
+
+    Raises lgs.bad_id, lgs.bad_state, lgs.bad_date, lgs.bad_date_range, lgs.not_registered.
+    """
+    vehicle = _optional_id(vehicle_id, "lgs.vehicle")
+    wanted = _state("transport", state)
+    start, end = _dates(date_from, date_to)
+    filters = {"vehicle_id": vehicle, "state": wanted, "date_from": start.isoformat() if start else None,
+               "date_to": end.isoformat() if end else None}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = (
+            select(DispatchOrder)
+            .join(Vehicle, Vehicle.id == DispatchOrder.vehicle_id)
+            .where(Vehicle.provider_id == provider.id, DispatchOrder.provider_id == provider.id,
+                   DispatchOrder.confirmed_at.is_not(None))
+        )
+        if vehicle is not None:
+            query = query.where(DispatchOrder.vehicle_id == vehicle)
+        if wanted is not None:
+            query = query.where(DispatchOrder.state == wanted)
+        if start is not None:
+            query = query.where(DispatchOrder.confirmed_at >= _start(start))
+        if end is not None:
+            query = query.where(DispatchOrder.confirmed_at < _start(end + timedelta(days=1)))
+        rows = list(s.scalars(query.order_by(DispatchOrder.confirmed_at.desc(), DispatchOrder.id.desc())
+                              .limit(MAX_ROWS)))
+        out = dispatch_views(s, rows)
+        _log(s, actor, provider, "transport", [r.id for r in out], filters,
+             vehicle_ids=sorted({r.vehicle_id for r in out if r.vehicle_id is not None}))
+        return out
+
+
+# ----------------------------------------------------------------------------- LGS014 – LGS017
+
+
+def query_delivery_orders(
+    uow: UnitOfWork, actor: Actor, *, state: object = None, number: object = None, supplier_id: object = None,
+) -> list[DeliveryOrderView]:
+    """LGS014: query delivery orders (配送单查询) addressed to the provider; logged.
+
+    Raises lgs.bad_state, lgs.bad_id, input.too_long, input.bad_chars, lgs.not_registered.
+    """
+    filters = {"state": _state("delivery", state), "number": _number(number),
+               "supplier_id": _optional_id(supplier_id, "lgs.supplier")}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = select(DeliveryOrder).where(DeliveryOrder.provider_id == provider.id)
+        if filters["state"]:
+            query = query.where(DeliveryOrder.state == filters["state"])
+        if filters["number"]:
+            query = query.where(DeliveryOrder.number.contains(filters["number"], autoescape=True))
+        if filters["supplier_id"] is not None:
+            query = query.where(DeliveryOrder.supplier_id == filters["supplier_id"])
+        rows = list(s.scalars(query.order_by(DeliveryOrder.created_at.desc(), DeliveryOrder.id.desc()).limit(MAX_ROWS)))
+        out = delivery_views(s, rows)
+        _log(s, actor, provider, "delivery", [r.id for r in out], filters)
+        return out
+
+
+def query_inbound_orders(
+    uow: UnitOfWork, actor: Actor, *, state: object = None, number: object = None, warehouse_id: object = None,
+) -> list[InboundView]:
+    """LGS015: query inbound orders (入库单查询) at the provider's warehouses; logged.
+
+    Raises lgs.bad_state, lgs.bad_id, input.too_long, input.bad_chars, lgs.not_registered.
+    """
+    filters = {"state": _state("inbound", state), "number": _number(number),
+               "warehouse_id": _optional_id(warehouse_id, "lgs.warehouse")}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = select(InboundOrder).where(InboundOrder.provider_id == provider.id)
+        if filters["state"]:
+            query = query.where(InboundOrder.state == filters["state"])
+        if filters["number"]:
+            query = query.where(InboundOrder.number.contains(filters["number"], autoescape=True))
+        if filters["warehouse_id"] is not None:
+            query = query.where(InboundOrder.warehouse_id == filters["warehouse_id"])
+        rows = list(s.scalars(query.order_by(InboundOrder.created_at.desc(), InboundOrder.id.desc()).limit(MAX_ROWS)))
+        out = inbound_views(s, rows)
+        _log(s, actor, provider, "inbound", [r.id for r in out], filters)
+        return out
+
+
+def query_outbound_orders(
+    uow: UnitOfWork, actor: Actor, *, state: object = None, number: object = None, warehouse_id: object = None,
+) -> list[OutboundView]:
+    """LGS016: query outbound orders (出库单查询) of the provider; logged.
+
+    Raises lgs.bad_state, lgs.bad_id, input.too_long, input.bad_chars, lgs.not_registered.
+    """
+    filters = {"state": _state("outbound", state), "number": _number(number),
+               "warehouse_id": _optional_id(warehouse_id, "lgs.warehouse")}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = select(OutboundOrder).where(OutboundOrder.provider_id == provider.id)
+        if filters["state"]:
+            query = query.where(OutboundOrder.state == filters["state"])
+        if filters["number"]:
+            query = query.where(OutboundOrder.number.contains(filters["number"], autoescape=True))
+        if filters["warehouse_id"] is not None:
+            query = query.where(OutboundOrder.warehouse_id == filters["warehouse_id"])
+        rows = list(s.scalars(query.order_by(OutboundOrder.created_at.desc(), OutboundOrder.id.desc()).limit(MAX_ROWS)))
+        out = outbound_views(s, rows)
+        _log(s, actor, provider, "outbound", [r.id for r in out], filters)
+        return out
+
+
+def query_transfer_orders(
+    uow: UnitOfWork, actor: Actor, *, state: object = None, number: object = None, warehouse_id: object = None,
+) -> list[TransferSummary]:
+    """LGS017: query transfer orders (调拨单查询) involving the provider's warehouses; logged.
+
+    Raises lgs.bad_state, lgs.bad_id, input.too_long, input.bad_chars, lgs.not_registered.
+    """
+    filters = {"state": _state("transfer", state), "number": _number(number),
+               "warehouse_id": _optional_id(warehouse_id, "lgs.warehouse")}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = select(TransferOrder).where(TransferOrder.provider_id == provider.id)
+        if filters["state"]:
+            query = query.where(TransferOrder.state == filters["state"])
+        if filters["number"]:
+            query = query.where(TransferOrder.number.contains(filters["number"], autoescape=True))
+        if filters["warehouse_id"] is not None:
+            query = query.where(or_(TransferOrder.from_warehouse_id == filters["warehouse_id"],
+                                    TransferOrder.to_warehouse_id == filters["warehouse_id"]))
+        rows = list(s.scalars(query.order_by(TransferOrder.created_at.desc(), TransferOrder.id.desc()).limit(MAX_ROWS)))
+        out = transfer_summaries(s, rows)
+        _log(s, actor, provider, "transfer", [r.id for r in out], filters)
+        return out
+
+
+# ----------------------------------------------------------------------------- LGS018
+
+
+def receivables_summary(session: Session, actor: Actor) -> list[SupplierReceivable]:
+    """应收款一览: the provider's delivery fees per supplier (a plain read, not logged)."""
+    provider = provider_of(session, actor)
+    is_open = DeliveryFee.state == m.FEE_OPEN
+    rows = session.execute(
+        select(DeliveryFee.supplier_id, Member.company_name,
+               func.sum(func.coalesce(DeliveryFee.amount_fen, 0)).filter(is_open), func.count().filter(is_open),
+               func.sum(DeliveryFee.amount_fen).filter(~is_open), func.count().filter(~is_open))
+        .join(Member, Member.id == DeliveryFee.supplier_id)
+        .where(DeliveryFee.provider_id == provider.id)
+        .group_by(DeliveryFee.supplier_id, Member.company_name)
+        .order_by(Member.company_name, DeliveryFee.supplier_id)
+    ).all()
+    return [SupplierReceivable(int(sid), name, int(a or 0), int(b or 0), int(c or 0), int(d or 0))
+            for sid, name, a, b, c, d in rows]
+
+
+def receivable_details(
+    uow: UnitOfWork, actor: Actor, *, supplier_id: object, state: object = None,
+) -> list[FeeView]:
+    """LGS018: open the receivable details (应收款明细) of one supplier: the delivery fees booked to
+    the provider for that supplier's delivery orders (open first); logged.
+
+    Raises input.required, lgs.bad_id, lgs.bad_state, lgs.not_registered.
+    """
+    supplier = as_id(supplier_id, "lgs.supplier")
+    filters = {"supplier_id": supplier, "state": _state("receivables", state)}
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        query = select(DeliveryFee).where(DeliveryFee.provider_id == provider.id, DeliveryFee.supplier_id == supplier)
+        if filters["state"]:
+            query = query.where(DeliveryFee.state == filters["state"])
+        rows = list(s.scalars(query.order_by((DeliveryFee.state != m.FEE_OPEN), DeliveryFee.booked_at,
+                                             DeliveryFee.id).limit(MAX_ROWS)))
+        out = fee_views(s, rows)
+        _log(s, actor, provider, "receivables", [f.id for f in out], filters,
+             delivery_order_ids=[f.delivery_order_id for f in out], amount_fen=sum(f.amount_fen for f in out))
+        return out
