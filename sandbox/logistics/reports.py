@@ -236,6 +236,19 @@ def transport_records(
 # ----------------------------------------------------------------------------- LGS014 – LGS017
 
 
+def _documents(session: Session, model: Any, provider: Any, filters: dict[str, Any], extra: Any = None) -> list[Any]:
+    """The provider's documents of ``model`` matching the state / number filters (and ``extra``),
+    newest first, at most MAX_ROWS."""
+    query = select(model).where(model.provider_id == provider.id)
+    if filters["state"]:
+        query = query.where(model.state == filters["state"])
+    if filters["number"]:
+        query = query.where(model.number.contains(filters["number"], autoescape=True))
+    if extra is not None:
+        query = query.where(extra)
+    return list(session.scalars(query.order_by(model.created_at.desc(), model.id.desc()).limit(MAX_ROWS)))
+
+
 def query_delivery_orders(
     uow: UnitOfWork, actor: Actor, *, state: object = None, number: object = None, supplier_id: object = None,
 ) -> list[DeliveryOrderView]:
@@ -247,14 +260,8 @@ def query_delivery_orders(
                "supplier_id": _optional_id(supplier_id, "lgs.supplier")}
     with uow.write() as s:
         provider = provider_of(s, actor)
-        query = select(DeliveryOrder).where(DeliveryOrder.provider_id == provider.id)
-        if filters["state"]:
-            query = query.where(DeliveryOrder.state == filters["state"])
-        if filters["number"]:
-            query = query.where(DeliveryOrder.number.contains(filters["number"], autoescape=True))
-        if filters["supplier_id"] is not None:
-            query = query.where(DeliveryOrder.supplier_id == filters["supplier_id"])
-        rows = list(s.scalars(query.order_by(DeliveryOrder.created_at.desc(), DeliveryOrder.id.desc()).limit(MAX_ROWS)))
+        rows = _documents(s, DeliveryOrder, provider, filters, None if filters["supplier_id"] is None
+                          else DeliveryOrder.supplier_id == filters["supplier_id"])
         out = delivery_views(s, rows)
         _log(s, actor, provider, "delivery", [r.id for r in out], filters)
         return out
@@ -271,14 +278,8 @@ def query_inbound_orders(
                "warehouse_id": _optional_id(warehouse_id, "lgs.warehouse")}
     with uow.write() as s:
         provider = provider_of(s, actor)
-        query = select(InboundOrder).where(InboundOrder.provider_id == provider.id)
-        if filters["state"]:
-            query = query.where(InboundOrder.state == filters["state"])
-        if filters["number"]:
-            query = query.where(InboundOrder.number.contains(filters["number"], autoescape=True))
-        if filters["warehouse_id"] is not None:
-            query = query.where(InboundOrder.warehouse_id == filters["warehouse_id"])
-        rows = list(s.scalars(query.order_by(InboundOrder.created_at.desc(), InboundOrder.id.desc()).limit(MAX_ROWS)))
+        rows = _documents(s, InboundOrder, provider, filters, None if filters["warehouse_id"] is None
+                          else InboundOrder.warehouse_id == filters["warehouse_id"])
         out = inbound_views(s, rows)
         _log(s, actor, provider, "inbound", [r.id for r in out], filters)
         return out
@@ -295,14 +296,8 @@ def query_outbound_orders(
                "warehouse_id": _optional_id(warehouse_id, "lgs.warehouse")}
     with uow.write() as s:
         provider = provider_of(s, actor)
-        query = select(OutboundOrder).where(OutboundOrder.provider_id == provider.id)
-        if filters["state"]:
-            query = query.where(OutboundOrder.state == filters["state"])
-        if filters["number"]:
-            query = query.where(OutboundOrder.number.contains(filters["number"], autoescape=True))
-        if filters["warehouse_id"] is not None:
-            query = query.where(OutboundOrder.warehouse_id == filters["warehouse_id"])
-        rows = list(s.scalars(query.order_by(OutboundOrder.created_at.desc(), OutboundOrder.id.desc()).limit(MAX_ROWS)))
+        rows = _documents(s, OutboundOrder, provider, filters, None if filters["warehouse_id"] is None
+                          else OutboundOrder.warehouse_id == filters["warehouse_id"])
         out = outbound_views(s, rows)
         _log(s, actor, provider, "outbound", [r.id for r in out], filters)
         return out
@@ -319,15 +314,9 @@ def query_transfer_orders(
                "warehouse_id": _optional_id(warehouse_id, "lgs.warehouse")}
     with uow.write() as s:
         provider = provider_of(s, actor)
-        query = select(TransferOrder).where(TransferOrder.provider_id == provider.id)
-        if filters["state"]:
-            query = query.where(TransferOrder.state == filters["state"])
-        if filters["number"]:
-            query = query.where(TransferOrder.number.contains(filters["number"], autoescape=True))
-        if filters["warehouse_id"] is not None:
-            query = query.where(or_(TransferOrder.from_warehouse_id == filters["warehouse_id"],
-                                    TransferOrder.to_warehouse_id == filters["warehouse_id"]))
-        rows = list(s.scalars(query.order_by(TransferOrder.created_at.desc(), TransferOrder.id.desc()).limit(MAX_ROWS)))
+        rows = _documents(s, TransferOrder, provider, filters, None if filters["warehouse_id"] is None
+                          else or_(TransferOrder.from_warehouse_id == filters["warehouse_id"],
+                                   TransferOrder.to_warehouse_id == filters["warehouse_id"]))
         out = transfer_summaries(s, rows)
         _log(s, actor, provider, "transfer", [r.id for r in out], filters)
         return out

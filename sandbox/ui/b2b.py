@@ -563,6 +563,24 @@ def order_label(rows: Sequence[orders.OrderSummary]) -> Callable[[int], str]:
     return lambda i: f"{by_id[i].number} · {by_id[i].partner_name} · {yuan(by_id[i].total_fen)}"
 
 
+def goods_table(lines: Sequence[Any], key: str) -> None:
+    """The goods of an order or a contract: SKU, product, quantity, unit, unit price, amount."""
+    st.dataframe(
+        [
+            {
+                ui.t("b2b.ui.col.sku"): line.sku,
+                ui.t("b2b.ui.col.product"): product_name(line.name_zh, line.name_en),
+                ui.t("b2b.ui.col.quantity"): line.quantity,
+                ui.t("b2b.ui.col.unit"): product_name(line.unit_zh, line.unit_en),
+                ui.t("b2b.ui.col.price"): yuan(line.unit_price_fen),
+                ui.t("b2b.ui.col.amount"): yuan(line.amount_fen),
+            }
+            for line in lines
+        ],
+        hide_index=True, key=key,
+    )
+
+
 def order_detail_panel(detail: orders.OrderDetail, key: str) -> None:
     """订单明细: the order's header, lines, delivery order and history."""
     o = detail.order
@@ -579,20 +597,7 @@ def order_detail_panel(detail: orders.OrderDetail, key: str) -> None:
         right.text(ui.t("b2b.ui.detail_created", at=when(o.created_at)))
         if o.note:
             st.text(ui.t("b2b.ui.detail_note", note=o.note))
-        st.dataframe(
-            [
-                {
-                    ui.t("b2b.ui.col.sku"): line.sku,
-                    ui.t("b2b.ui.col.product"): product_name(line.name_zh, line.name_en),
-                    ui.t("b2b.ui.col.quantity"): line.quantity,
-                    ui.t("b2b.ui.col.unit"): product_name(line.unit_zh, line.unit_en),
-                    ui.t("b2b.ui.col.price"): yuan(line.unit_price_fen),
-                    ui.t("b2b.ui.col.amount"): yuan(line.amount_fen),
-                }
-                for line in o.lines
-            ],
-            hide_index=True, key=f"{key}_lines",
-        )
+        goods_table(o.lines, f"{key}_lines")
         st.markdown(f"**{ui.t('b2b.ui.total', total=yuan(o.total_fen))}**")
         if detail.delivery is not None:
             d = detail.delivery
@@ -969,20 +974,7 @@ def contract_panel(detail: contracts.ContractDetail, key: str) -> None:
         left.text(ui.t("b2b.ui.detail_status", status=status("contract", detail.state)))
         right.text(ui.t("b2b.ui.contract_from", negotiation=detail.negotiation_number, inquiry=detail.inquiry_number))
         right.text(ui.t("b2b.ui.detail_created", at=when(detail.created_at)))
-        st.dataframe(
-            [
-                {
-                    ui.t("b2b.ui.col.sku"): line.sku,
-                    ui.t("b2b.ui.col.product"): product_name(line.name_zh, line.name_en),
-                    ui.t("b2b.ui.col.quantity"): line.quantity,
-                    ui.t("b2b.ui.col.unit"): product_name(line.unit_zh, line.unit_en),
-                    ui.t("b2b.ui.col.price"): yuan(line.unit_price_fen),
-                    ui.t("b2b.ui.col.amount"): yuan(line.amount_fen),
-                }
-                for line in detail.lines
-            ],
-            hide_index=True, key=f"{key}_lines",
-        )
+        goods_table(detail.lines, f"{key}_lines")
         st.markdown(f"**{ui.t('b2b.ui.total', total=yuan(detail.total_fen))}**")
         if detail.terms is not None:
             agreed = detail.terms
