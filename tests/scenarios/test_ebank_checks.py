@@ -24,6 +24,7 @@ from sandbox.scenarios.checks import REGISTRY, Outcome
 from sandbox.scenarios.loader import load_directory
 from sandbox.scenarios.model import catalog_by_code
 from tests import factories
+from tests.scenarios import helpers
 from tests.scenarios.helpers import grade_kind, world_for
 
 bots.load_all()
@@ -40,34 +41,10 @@ def fast_password_hashing() -> Iterator[None]:
 
 
 def requires_closure(code: str) -> list[str]:
-    """What the engine runs before ``code`` (its ``requires`` closure in the scenario files)."""
-    return [c for c in TASKS.closure(code)[:-1] if c in bots.GOLDEN]
+    return helpers.requires_closure(TASKS, code)
 
 
-def catalog_closure(code: str) -> list[str]:
-    """The catalog's closure with the first choice of each requires_one_of group (what
-    ``catalog --closure`` lists), restricted to tasks the sandbox can run."""
-    import json
-
-    from sandbox.scenarios.model import SCENARIO_DIR
-
-    raw = {t["code"]: t for t in json.loads((SCENARIO_DIR / "catalog-index.json").read_text())["tasks"]}
-    seen: list[str] = []
-
-    def visit(c: str) -> None:
-        if c in seen or c not in raw:
-            return
-        for r in raw[c]["requires"]:
-            visit(r)
-        for group in raw[c]["requires_one_of"]:
-            visit(group[0])
-        seen.append(c)
-
-    visit(code)
-    return [c for c in seen[:-1] if c in bots.GOLDEN]
-
-
-CLOSURES = {"requires": requires_closure, "catalog": catalog_closure}
+CLOSURES = {"requires": requires_closure, "catalog": helpers.catalog_closure}
 
 
 def grade(uow, class_id: int, students: list[int], code: str) -> dict[int, Outcome]:
