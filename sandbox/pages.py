@@ -15,6 +15,7 @@ TASK_PAGES: dict[str, str] = {
     "ebank_merchant": "views/bank_merchant.py",
     "b2b_buyer": "views/b2b_buyer.py",
     "b2b_supplier": "views/b2b_supplier.py",
+    "logistics": "views/logistics.py",
 }
 
 #: Menu icon and URL path of each task page.
@@ -25,4 +26,5 @@ TASK_PAGE_MENU: dict[str, tuple[str, str]] = {
     "ebank_merchant": (":material/storefront:", "bank-merchant"),
     "b2b_buyer": (":material/shopping_cart:", "b2b-buyer"),
     "b2b_supplier": (":material/factory:", "b2b-supplier"),
+    "logistics": (":material/local_shipping:", "logistics"),
 }

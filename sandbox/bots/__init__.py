@@ -106,4 +106,4 @@ def ensure_bot(uow: UnitOfWork, class_id: int, username: str, full_name: str) ->
 
 def load_all() -> None:
     """Import every module's bot scripts so GOLDEN and WRONG are complete."""
-    from sandbox.bots import b2b, b2b_partners, ca, ebank, email  # noqa: F401
+    from sandbox.bots import b2b, b2b_partners, ca, ebank, email, logistics  # noqa: F401

@@ -7,4 +7,5 @@ import sandbox.b2b.warehouse_checks
 import sandbox.ca.checks
 import sandbox.ebank.checks
 import sandbox.email.checks
+import sandbox.logistics.checks
 import sandbox.scenarios.checks  # noqa: F401
