@@ -115,7 +115,9 @@ def test_golden_run_passes(room, code, closure, db_url):
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_wrong_run_fails(room, code):
+def test_wrong_run_fails(room, code, db_url):
+    if db_url.startswith("postgresql"):
+        pytest.skip("a wrong run fails the same check SQL its golden run passes on PostgreSQL: SQLite (suite time)")
     uow, ann = room["uow"], room["ann"]
     world = world_for(room)
     for step in requires_closure(code):
