@@ -4,10 +4,7 @@ readiness needs of ``b2b.world_ready``; grading independent of who else is grade
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from sandbox import bots, ledger
@@ -23,7 +20,6 @@ from sandbox.bots import b2b as b2b_bots
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
 from sandbox.events import Event
-from sandbox.identity import passwords
 from sandbox.logistics import delivery
 from sandbox.scenarios.checks import REGISTRY, Outcome
 from sandbox.scenarios.loader import load_directory
@@ -39,13 +35,6 @@ CODES = sorted(TASK_CHECKS)
 BUYER_TASKS = {"B2B003", "B2B005", "B2B006", "B2B007", "B2B009", "B2B017", "B2B023", "B2B025", "B2B027", "B2B028",
                "B2B032"}
 
-
-@pytest.fixture(autouse=True, scope="module")
-def fast_password_hashing() -> Iterator[None]:
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    patch.undo()
 
 
 def requires_closure(code: str) -> list[str]:

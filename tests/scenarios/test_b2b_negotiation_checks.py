@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from argon2 import PasswordHasher
 
 import sandbox.b2b.negotiation_checks  # noqa: F401  (registers the check kinds)
 from sandbox.b2b import contracts, inquiries, negotiation
 from sandbox.b2b.models import Contract
 from sandbox.b2b.negotiation_checks import TASK_CHECKS
-from sandbox.identity import passwords
 from sandbox.pki import crypto
 from sandbox.scenarios.checks import REGISTRY
 from tests import factories
@@ -23,11 +21,6 @@ from tests.integration.test_b2b_negotiation import TERMS, Deal, inquiry_of
 from tests.scenarios.helpers import grade_kind
 
 CODES = ("B2B007", "B2B022", "B2B023", "B2B024", "B2B025", "B2B026", "B2B027", "B2B028", "B2B029")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def grade(room, code: str, students: list[int]) -> set[int]:

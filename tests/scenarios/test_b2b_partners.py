@@ -5,10 +5,7 @@ earn the student anything."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from sandbox.b2b import accounts, catalogue, contracts, inquiries, members, negotiation, orders, settlement, shipping
@@ -24,7 +21,6 @@ from sandbox.bots.b2b_partners import BUYER_TERMS, SUPPLIER_TERMS, Partners
 from sandbox.ebank import services as bank
 from sandbox.ebank.models import CORPORATE
 from sandbox.errors import DomainError
-from sandbox.identity import passwords
 from sandbox.logistics import applications, stock, warehouses
 from sandbox.logistics import models as lm
 from sandbox.logistics.models import Provider
@@ -38,13 +34,6 @@ BUYER_SIDE = {"B2B001", "B2B003", "B2B005", "B2B006", "B2B007", "B2B009", "B2B01
 SUPPLIER_SIDE = {"B2B001", "B2B004", "B2B008", "B2B010", "B2B011", "B2B022", "B2B024", "B2B026", "B2B029", "B2B030",
                  "B2B031"}
 
-
-@pytest.fixture(autouse=True, scope="module")
-def fast_password_hashing() -> Iterator[None]:
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    patch.undo()
 
 
 def grade(uow, class_id: int, student: int, code: str) -> Outcome | None:

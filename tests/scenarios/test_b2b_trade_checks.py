@@ -4,10 +4,7 @@ done by the wrong person do not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 import sandbox.b2b.checks  # noqa: F401  (registers the B2B trade check kinds)
@@ -22,7 +19,6 @@ from sandbox.ebank import gateway
 from sandbox.ebank.models import Payment
 from sandbox.email import services as mail
 from sandbox.email.models import Message
-from sandbox.identity import passwords
 from sandbox.identity.models import Membership
 from sandbox.logistics.models import DeliveryOrder, ServiceApplication
 from sandbox.scenarios.checks import REGISTRY
@@ -35,13 +31,6 @@ from tests.scenarios.helpers import grade_kind
 
 CODES = sorted(TASK_CHECKS)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def fast_password_hashing() -> Iterator[None]:
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    patch.undo()
 
 
 @pytest.fixture

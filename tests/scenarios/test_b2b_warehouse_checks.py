@@ -4,30 +4,18 @@ or a draft), and credit that later tasks do not take away."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from argon2 import PasswordHasher
 
 import sandbox.b2b.warehouse_checks  # noqa: F401  (registers the check kinds)
 from sandbox import events
 from sandbox.b2b import shipping, transfers
 from sandbox.b2b.warehouse_checks import TASK_CHECKS
-from sandbox.identity import passwords
 from sandbox.logistics import inbound
 from sandbox.logistics import transfers as lgs_transfers
 from sandbox.scenarios.checks import REGISTRY
 from tests.b2b_setup import trader
 from tests.integration.test_logistics_services import World, approve, products, ship, world
 from tests.scenarios.helpers import grade_kind
-
-
-@pytest.fixture(autouse=True, scope="module")
-def fast_password_hashing() -> Iterator[None]:
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    patch.undo()
 
 
 def passed(w: World, code: str, students: list[int]) -> set[int]:

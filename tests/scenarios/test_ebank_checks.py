@@ -4,10 +4,7 @@ checks; grading independent of who else is graded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 
 import sandbox.ebank.checks  # noqa: F401  (registers the EBANK check kinds)
@@ -19,7 +16,6 @@ from sandbox.ebank import inquiry, services
 from sandbox.ebank.checks import TASK_CHECKS
 from sandbox.ebank.models import PERSONAL, BankAccount
 from sandbox.events import Event
-from sandbox.identity import passwords
 from sandbox.scenarios.checks import REGISTRY, Outcome
 from sandbox.scenarios.loader import load_directory
 from sandbox.scenarios.model import catalog_by_code
@@ -31,13 +27,6 @@ bots.load_all()
 TASKS = load_directory()
 CODES = sorted(TASK_CHECKS)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def fast_password_hashing() -> Iterator[None]:
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    patch.undo()
 
 
 def requires_closure(code: str) -> list[str]:

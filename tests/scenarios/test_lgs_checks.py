@@ -3,14 +3,10 @@ logistics actions earn nothing; the lgs.world_ready needs; the scenario file mir
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from argon2 import PasswordHasher
 
 from sandbox import bots
 from sandbox.bots import logistics as lgs_bots
-from sandbox.identity import passwords
 from sandbox.logistics.checks import NEEDS, TASK_CHECKS
 from sandbox.scenarios.checks import Outcome
 from sandbox.scenarios.loader import load_directory
@@ -20,13 +16,6 @@ bots.load_all()
 TASKS = load_directory()
 CODES = sorted(TASK_CHECKS)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def fast_password_hashing() -> Iterator[None]:
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    patch.undo()
 
 
 def grade(uow, class_id: int, students: list[int], code: str) -> dict[int, Outcome]:
