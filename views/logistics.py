@@ -452,21 +452,27 @@ def inbound_section() -> None:
                           "lgs.ui.received", number=ui.plain(by_id[picked].number))
     else:
         st.info(ui.t("lgs.ui.no_pending_inbound"))
+    warehouse_query(f"{P}_in_query", "lgs.ui.query_inbound", "inbound_order", "inbound",
+                    reports.query_inbound_orders, inbound_table)
+
+
+def warehouse_query(
+    form: str, title_key: str, machine: str, kind: str, query: Callable[..., Any], table: Callable[..., None]
+) -> None:
+    """A logged document query by number, status and warehouse (LGS015 / LGS016 / LGS017) and its result."""
     houses = load(warehouses.my_warehouses, actor) or []
-    form = f"{P}_in_query"
-    st.markdown(f"**{ui.t('lgs.ui.query_inbound')}**")
+    st.markdown(f"**{ui.t(title_key)}**")
     with st.form(f"{form}_form"):
         cols = st.columns(3)
         number = cols[0].text_input(ui.t("field.lgs.number"), key=f"{form}_number", max_chars=24)
         with cols[1]:
-            state = state_select(form, "inbound_order", reports.STATES["inbound"])
+            state = state_select(form, machine, reports.STATES[kind])
         with cols[2]:
             house = warehouse_choice("field.lgs.warehouse", f"{form}_warehouse", houses)
         ok = st.form_submit_button(ui.t("lgs.ui.query_submit"), key=f"{form}_submit", icon=":material/search:")
     if ok:
-        run_query(form, lambda: reports.query_inbound_orders(ui.uow(), actor, state=state, number=number,
-                                                             warehouse_id=house))
-    show_result(form, lambda found: inbound_table(found, f"{form}_table"))
+        run_query(form, lambda: query(ui.uow(), actor, state=state, number=number, warehouse_id=house))
+    show_result(form, lambda found: table(found, f"{form}_table"))
 
 
 # ----------------------------------------------------------------------------- 配送单 LGS002 / LGS014
@@ -591,21 +597,8 @@ def outbound_section() -> None:
                           "lgs.ui.issued", number=ui.plain(by_id[picked].number))
     else:
         st.info(ui.t("lgs.ui.no_pending_outbound"))
-    houses = load(warehouses.my_warehouses, actor) or []
-    form = f"{P}_ob_query"
-    st.markdown(f"**{ui.t('lgs.ui.query_outbound')}**")
-    with st.form(f"{form}_form"):
-        cols = st.columns(3)
-        number = cols[0].text_input(ui.t("field.lgs.number"), key=f"{form}_number", max_chars=24)
-        with cols[1]:
-            state = state_select(form, "outbound_order", reports.STATES["outbound"])
-        with cols[2]:
-            house = warehouse_choice("field.lgs.warehouse", f"{form}_warehouse", houses)
-        ok = st.form_submit_button(ui.t("lgs.ui.query_submit"), key=f"{form}_submit", icon=":material/search:")
-    if ok:
-        run_query(form, lambda: reports.query_outbound_orders(ui.uow(), actor, state=state, number=number,
-                                                              warehouse_id=house))
-    show_result(form, lambda found: outbound_table(found, f"{form}_table"))
+    warehouse_query(f"{P}_ob_query", "lgs.ui.query_outbound", "outbound_order", "outbound",
+                    reports.query_outbound_orders, outbound_table)
 
 
 # ----------------------------------------------------------------------------- 调度 LGS009 / LGS010 / LGS020 / LGS011
@@ -754,21 +747,8 @@ def transfers_section() -> None:
                           "lgs.ui.transfer_confirmed", number=ui.plain(by_id[picked].number))
     else:
         st.info(ui.t("lgs.ui.no_pending_transfers"))
-    houses = load(warehouses.my_warehouses, actor) or []
-    form = f"{P}_tf_query"
-    st.markdown(f"**{ui.t('lgs.ui.query_transfers')}**")
-    with st.form(f"{form}_form"):
-        cols = st.columns(3)
-        number = cols[0].text_input(ui.t("field.lgs.number"), key=f"{form}_number", max_chars=24)
-        with cols[1]:
-            state = state_select(form, "transfer_order", reports.STATES["transfer"])
-        with cols[2]:
-            house = warehouse_choice("field.lgs.warehouse", f"{form}_warehouse", houses)
-        ok = st.form_submit_button(ui.t("lgs.ui.query_submit"), key=f"{form}_submit", icon=":material/search:")
-    if ok:
-        run_query(form, lambda: reports.query_transfer_orders(ui.uow(), actor, state=state, number=number,
-                                                              warehouse_id=house))
-    show_result(form, lambda found: transfer_table(found, f"{form}_table"))
+    warehouse_query(f"{P}_tf_query", "lgs.ui.query_transfers", "transfer_order", "transfer",
+                    reports.query_transfer_orders, transfer_table)
 
 
 # ----------------------------------------------------------------------------- 库存 LGS006 / LGS023

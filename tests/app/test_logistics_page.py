@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from sandbox import ui
 from sandbox.b2b.models import DELIVERED, Order
+from sandbox.events import Event
 from sandbox.i18n import t
 from sandbox.identity import passwords
 from sandbox.logistics import applications
@@ -239,6 +240,13 @@ def test_the_provider_clicks_through_the_chain_and_the_order_is_delivered(chain)
     at = section(at, "receivables")
     at = press(at, "lgs_rcv_submit")
     assert any("¥" in x.value for x in at.markdown)
+    # the number / status / warehouse queries (LGS015, LGS016, LGS017) are logged with their task code
+    for name, form, task in (("inbound", "lgs_in_query", "LGS015"), ("outbound", "lgs_ob_query", "LGS016"),
+                             ("transfers", "lgs_tf_query", "LGS017")):
+        at = section(at, name)
+        at = press(at, f"{form}_submit")
+        assert not errors(at), (name, errors(at))
+        assert fetch(uow, select(Event.task_code).where(Event.kind == "lgs.query", Event.task_code == task))
 
 
 def test_a_duplicate_warehouse_code_shows_the_error_and_adds_nothing(chain):
