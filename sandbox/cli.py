@@ -71,10 +71,16 @@ def _tasks():
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Build the class 'demo' and let bots do every implemented task as each student."""
+    """Build the class 'demo' and let bots do every implemented task as each student (with
+    ``--chain``: play that chain once per student instead)."""
     from sandbox.demo import DEMO_PASSWORD, build_demo
     from sandbox.scenarios.model import MODULES
 
+    if args.chain is not None:
+        return cmd_demo_chain(args)
+    if args.part is not None:
+        print("--part needs --chain", file=sys.stderr)
+        return 2
     url = args.db or database_url()
     upgrade(url)
     tasks = _tasks()
@@ -107,6 +113,57 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"artefact: {path}")
     print(f"\ngraded: {passed}/{total} task runs passed")
     return 0 if passed == total else 1
+
+
+def cmd_demo_chain(args: argparse.Namespace) -> int:
+    """``demo --chain A [--part buyer]``: each student plays one part of the chain (in turn, or the
+    part given) with bots in the others; one line per student, then ``graded: X/Y``."""
+    from sandbox.chains import ChainError, load_chains
+    from sandbox.demo import DEMO_PASSWORD, build_chain_demo
+
+    try:
+        chains = load_chains()
+    except ChainError as err:
+        print(f"invalid chain file: {err.plain()}", file=sys.stderr)
+        return 2
+    chain = chains.get(args.chain) or chains.get(args.chain.upper())
+    if chain is None:
+        print(f"unknown chain {args.chain!r}; known chains: {', '.join(sorted(chains)) or 'none'}", file=sys.stderr)
+        return 2
+    if args.part is not None and args.part not in chain.part_ids:
+        print(f"chain {chain.id} has no part {args.part!r}; its parts: {', '.join(chain.part_ids)}", file=sys.stderr)
+        return 2
+    url = args.db or database_url()
+    upgrade(url)
+    tasks = _tasks()
+
+    last = chain.steps[-1]
+
+    def progress(code: str, part: str) -> None:  # a dot per step, a line per student
+        print(".", end="\n" if (code, part) == (last.code, last.part) else "", file=sys.stderr, flush=True)
+
+    report = build_chain_demo(_uow(url), tasks, chain.id, args.students, args.seed, args.part, on_step=progress)
+    if report.created_instructor:
+        print(f"created instructor {report.created_instructor[0]} with password {report.created_instructor[1]}")
+    print(f"class 'demo': {len(report.students)} students (password {DEMO_PASSWORD}), seed {args.seed}")
+    print(f"chain {chain.id}: {chain.title_en}")
+    for actor in report.students:
+        row = report.passed.get(actor.user_id, {})
+        failing = [c for c, ok in row.items() if not ok]
+        line = (f"  {actor.username:<12}{report.parts[actor.user_id]:<12}{sum(row.values())}/{len(row)}"
+                + (f"  failing: {' '.join(failing)}" if failing else ""))
+        print(line)
+        if actor.user_id in report.failed_steps:
+            print(f"  error: {actor.username}: {report.failed_steps[actor.user_id]}", file=sys.stderr)
+    if args.artefacts:
+        from pathlib import Path
+
+        from sandbox.demo import write_artefacts
+
+        for path in write_artefacts(_uow(url), report, Path(args.artefacts)):
+            print(f"artefact: {path}")
+    print(f"\ngraded: {report.passed_count}/{report.total} task runs passed")
+    return 0 if report.passed_count == report.total else 1
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -161,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--db", help="database URL")
     demo.add_argument("--artefacts", metavar="DIR", help="also write CA, PKCS#12 and signed-payment files to DIR")
+    demo.add_argument("--chain", metavar="ID", help="play this chain (e.g. A) once per student, bots in the other parts")
+    demo.add_argument("--part", help="with --chain: the part every student plays (default: the parts in turn)")
     demo.set_defaults(func=cmd_demo)
     cov = sub.add_parser("coverage", help="how many catalog tasks are walkable and graded")
     cov.add_argument("--module")

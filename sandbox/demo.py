@@ -1,21 +1,25 @@
 """The demo class and the coverage report: bots play every implemented task.
 
 ``build_demo`` (re)builds the class named ``demo`` with N students and lets bots carry out
-every implemented task as each student; ``coverage`` runs each task's golden run for a fresh
-student in a throw-away database. Both report through grading, like any class.
+every implemented task as each student; ``build_chain_demo`` instead plays one chain (A …) per
+student, the student in one part and fresh bots in the others; ``coverage`` runs each task's
+golden run for a fresh student in a throw-away database. All report through grading, like any
+class.
 """
 
 from __future__ import annotations
 
 import secrets
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, select
 
 from sandbox.actor import BOT, INSTRUCTOR, STUDENT, Actor
 from sandbox.bots import BotWorld
+from sandbox.chains import ChainRun, ChainStepFailed, chain_results, load_chains, play_chain
 from sandbox.db import Database
 from sandbox.errors import DomainError
 from sandbox.identity import services
@@ -69,7 +73,9 @@ def _drop_demo_class(uow: UnitOfWork, owner: Actor) -> None:
             s.execute(delete(User).where(User.id.in_(users), User.id.not_in(others)))
 
 
-def build_demo(uow: UnitOfWork, tasks: TaskSet, students: int, seed: int) -> DemoReport:
+def _new_demo_class(uow: UnitOfWork, students: int, seed: int) -> tuple[Actor, tuple[str, str] | None, int, list[Actor]]:
+    """(Re)build the class ``demo`` with students demo-01 … demo-NN: (owner, created instructor,
+    class id, students)."""
     owner, created = _demo_owner(uow)
     _drop_demo_class(uow, owner)
     room = services.create_class(uow, owner, name=DEMO_CLASS, language="en", seed=seed)
@@ -80,10 +86,15 @@ def build_demo(uow: UnitOfWork, tasks: TaskSet, students: int, seed: int) -> Dem
         )
         for i in range(1, students + 1)
     ]
+    return owner, created, room.id, actors
+
+
+def build_demo(uow: UnitOfWork, tasks: TaskSet, students: int, seed: int) -> DemoReport:
+    owner, created, class_id, actors = _new_demo_class(uow, students, seed)
     codes = [code for code in tasks.tasks if has_runs(code)]
     errors: dict[tuple[int, str], str] = {}
     for actor in actors:
-        world = BotWorld(uow=uow, class_id=room.id, student=actor)
+        world = BotWorld(uow=uow, class_id=class_id, student=actor)
         done: set[str] = set()
         for code in codes:
             try:
@@ -91,9 +102,70 @@ def build_demo(uow: UnitOfWork, tasks: TaskSet, students: int, seed: int) -> Dem
             except DomainError as err:
                 errors[(actor.user_id, code)] = err.code
     with uow.read() as s:
-        results = grade(s, room.id, [a.user_id for a in actors], [tasks.tasks[c] for c in codes])
+        results = grade(s, class_id, [a.user_id for a in actors], [tasks.tasks[c] for c in codes])
     passed = {uid: {code: r.passed for code, r in row.items()} for uid, row in results.items()}
-    return DemoReport(room.id, actors, codes, passed, errors, created, owner)
+    return DemoReport(class_id, actors, codes, passed, errors, created, owner)
+
+
+@dataclass
+class ChainDemoReport(DemoReport):
+    """A chain demo: ``parts`` says which part each student played, ``passed`` holds each
+    student's part codes only, ``failed_steps`` the step a run stopped at (if any)."""
+
+    chain_id: str = ""
+    parts: dict[int, str] = field(default_factory=dict)
+    failed_steps: dict[int, str] = field(default_factory=dict)
+    runs: list[ChainRun] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(len(row) for row in self.passed.values())
+
+    @property
+    def passed_count(self) -> int:
+        return sum(sum(row.values()) for row in self.passed.values())
+
+
+def build_chain_demo(
+    uow: UnitOfWork,
+    tasks: TaskSet,
+    chain_id: str,
+    students: int,
+    seed: int,
+    part: str | None = None,
+    *,
+    on_step: Callable[[str, str], None] | None = None,
+) -> ChainDemoReport:
+    """(Re)build the class ``demo`` and play chain ``chain_id`` once per student: student i plays
+    part ``parts[i % len(parts)]`` (buyer, supplier, logistics, buyer, … for chain A), or ``part``
+    for all; fresh bots play every other part. Each student is graded on their part's codes.
+
+    Raises chain.unknown_chain, chain.unknown_part (before anything is built).
+    """
+    chains = load_chains()
+    chain = chains.get(chain_id)
+    if chain is None:
+        raise DomainError("chain.unknown_chain", chain=chain_id, known=", ".join(sorted(chains)))
+    if part is not None and part not in chain.part_ids:
+        raise DomainError("chain.unknown_part", chain=chain.id, part=part, known=", ".join(chain.part_ids))
+    owner, created, class_id, actors = _new_demo_class(uow, students, seed)
+    report = ChainDemoReport(class_id, actors, list(dict.fromkeys(s.code for s in chain.steps)), {}, {}, created,
+                             owner, chain_id=chain.id)
+    for i, actor in enumerate(actors):
+        mine = part or chain.part_ids[i % len(chain.part_ids)]
+        report.parts[actor.user_id] = mine
+        try:
+            run = play_chain(uow, class_id, chain.id, {mine: actor}, on_step=on_step, chains=chains)
+        except ChainStepFailed as err:
+            run = err.run
+            report.failed_steps[actor.user_id] = str(err)
+            report.errors[(actor.user_id, err.task)] = err.code
+        if run is not None:
+            report.runs.append(run)
+            with uow.read() as s:
+                report.passed.update(chain_results(s, class_id, run, tasks))
+        report.passed.setdefault(actor.user_id, dict.fromkeys(chain.codes_of(mine), False))
+    return report
 
 
 def write_artefacts(uow: UnitOfWork, report: DemoReport, folder: Path) -> list[Path]:

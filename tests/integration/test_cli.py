@@ -68,3 +68,25 @@ def test_init_refuses_a_weak_password_with_a_readable_message(tmp_path):
     assert done.returncode == 2
     assert "at least 8 characters" in done.stderr
     assert instructors(url) == []
+
+
+def test_demo_chain_a_gives_each_student_a_part_and_passes_every_task_run(sqlite_url, capsys, monkeypatch):
+    """``demo --chain A --students 3``: demo-01 buyer, demo-02 supplier, demo-03 logistics, each
+    with bots in the other two parts; an unknown chain or part is refused with exit 2. In process
+    (the subprocess style above pays real argon2 and RSA for ~20 accounts: suite time)."""
+    from argon2 import PasswordHasher
+
+    from sandbox.cli import main
+    from sandbox.identity import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    assert main(["demo", "--chain", "A", "--students", "3", "--db", sqlite_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "graded: 49/49 task runs passed"
+    rows = [line.split() for line in out if line.startswith("  demo-")]
+    assert rows == [["demo-01", "buyer", "19/19"], ["demo-02", "supplier", "19/19"], ["demo-03", "logistics", "11/11"]]
+    assert main(["demo", "--chain", "Z", "--db", sqlite_url]) == 2
+    assert main(["demo", "--chain", "A", "--part", "carrier", "--db", sqlite_url]) == 2
+    assert main(["demo", "--part", "buyer", "--db", sqlite_url]) == 2
+    err = capsys.readouterr().err
+    assert "unknown chain 'Z'" in err and "no part 'carrier'" in err and "--part needs --chain" in err
