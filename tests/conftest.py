@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from sandbox.db import Base, Database
 from sandbox.migrate import upgrade
@@ -42,17 +42,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def worker_database(url: str) -> str:
+    """The PostgreSQL URL for this pytest process: the configured database itself, or under
+    pytest-xdist (``scripts/test`` runs ``-n auto``) a database of this worker's own,
+    ``<name>_<worker>``, created on the same server so workers never share tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    target = make_url(url)
+    name = f"{target.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return target.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> str:
     if not PG_URL:
         pytest.skip("SANDBOX_TEST_POSTGRES_URL not set (scripts/test sets it)")
-    engine = create_engine(PG_URL)
+    url = worker_database(PG_URL)
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    upgrade(PG_URL)
-    return PG_URL
+    upgrade(url)
+    return url
 
 
 def fresh_sqlite_url(template: Path, folder: Path) -> str:
