@@ -1,8 +1,8 @@
 """B2B supplier workspace (供应商): log in (B2B004) or register (B2B001); then products, orders
 (B2B008 accept / reject; sales orders → B2B010 delivery order), online negotiation (B2B022 quote,
 B2B024 entry, B2B026 agree), electronic contracts (B2B029 sign), the logistics service (LGS021),
-shipping (B2B011), transfer orders (B2B013–B2B015), receivables and payables (B2B030, B2B031)
-and reports.
+shipping (B2B011), transfer orders (B2B013–B2B015), receivables and payables (B2B030, B2B031;
+open delivery fees paid through the e-bank) and reports.
 
 Text typed by users (company and product names, notes, terms, messages) is only shown with
 ``st.text``, ``st.dataframe``, ``st.code`` or inside widgets — never as Markdown or HTML.
@@ -20,8 +20,8 @@ from sandbox.b2b import accounts, catalogue, inquiries, orders, shipping, transf
 from sandbox.b2b.models import CONFIRMED, CREATED, INQUIRY, SUPPLIER
 from sandbox.errors import DomainError
 from sandbox.ledger.money import format_fen
-from sandbox.logistics import applications, providers, stock
-from sandbox.logistics.models import DRAFT, TRANSFER_CONFIRMED, TRANSFER_CREATED
+from sandbox.logistics import applications, fees, providers, stock
+from sandbox.logistics.models import DRAFT, FEE_OPEN, TRANSFER_CONFIRMED, TRANSFER_CREATED
 from sandbox.logistics.queries import ShipmentView, TransferSummary, WarehouseView
 from sandbox.logistics.warehouses import warehouses_of
 from sandbox.ui import b2b as shared
@@ -758,6 +758,9 @@ def accounts_section() -> None:
     if result is None or result[0] not in names:
         return
     st.markdown(f"**{ui.t(f'b2b.ui.{view}_details')}** · {ui.plain(names[result[0]])}")
+    if view == "payables":
+        fee_lines(result[0])
+        return
     if not result[1]:
         st.info(ui.t("b2b.ui.no_rows"))
         return
@@ -777,24 +780,81 @@ def accounts_section() -> None:
             ],
             hide_index=True, key=f"{P}_{view}_lines",
         )
-    else:
-        st.dataframe(
-            [
-                {
-                    ui.t("b2b.ui.col.delivery_order"): x.delivery_number,
-                    ui.t("b2b.ui.col.order"): x.order_number,
-                    ui.t("b2b.ui.col.amount"): shared.yuan(x.amount_fen),
-                    ui.t("b2b.ui.col.basis"): x.basis,
-                    ui.t("b2b.ui.col.status"): shared.status("fee", x.state),
-                    ui.t("b2b.ui.col.booked"): shared.when(x.booked_at),
-                    ui.t("b2b.ui.col.paid"): shared.when(x.paid_at),
-                }
-                for x in result[1]
-            ],
-            hide_index=True, key=f"{P}_{view}_lines",
-        )
-    total = sum((x.total_fen if view == "receivables" else x.amount_fen) for x in result[1])
+    total = sum(x.total_fen for x in result[1])
     st.markdown(f"**{ui.t('b2b.ui.total', total=shared.yuan(total))}**")
+
+
+def fee_lines(provider_id: int) -> None:
+    """B2B031 details of one provider, read fresh (paid fees show 已付款 and when), and the form
+    that pays the open ones through the e-bank."""
+    try:
+        with ui.uow().read() as s:
+            lines = fees.payable_fees(s, actor, tok(), provider_id)
+    except DomainError as err:
+        ui.show_error(err)
+        return
+    if not lines:
+        st.info(ui.t("b2b.ui.no_rows"))
+        return
+    st.dataframe(
+        [
+            {
+                ui.t("b2b.ui.col.delivery_order"): x.delivery_number,
+                ui.t("b2b.ui.col.order"): x.order_number,
+                ui.t("b2b.ui.col.amount"): shared.yuan(x.amount_fen),
+                ui.t("b2b.ui.col.basis"): x.basis,
+                ui.t("b2b.ui.col.status"): shared.status("fee", x.state),
+                ui.t("b2b.ui.col.booked"): shared.when(x.booked_at),
+                ui.t("b2b.ui.col.paid"): shared.when(x.paid_at),
+            }
+            for x in lines
+        ],
+        hide_index=True, key=f"{P}_payables_lines",
+    )
+    st.markdown(f"**{ui.t('b2b.ui.total', total=shared.yuan(sum(x.amount_fen for x in lines)))}**")
+    open_fees = {x.fee_id: x for x in lines if x.state == FEE_OPEN}
+    if open_fees:
+        pay_fees_form(provider_id, open_fees)
+
+
+def pay_fees_form(provider_id: int, open_fees: dict[int, fees.PayableFee]) -> None:
+    """Pay open delivery fees of one provider (网银支付) from a corporate account."""
+    from sandbox.ebank import services as bank
+    from sandbox.ebank.models import CORPORATE
+
+    with ui.uow().read() as s:
+        cards = [a.account_number for a in bank.my_accounts(s, actor) if a.kind == CORPORATE]
+    form = f"{P}_feepay_{provider_id}"
+    shared.keep_choices(f"{form}_fees", list(open_fees), default=list(open_fees))
+    st.session_state.setdefault(f"{P}_fee_card", cards[0] if cards else "")
+    with st.form(f"{form}_form"):
+        st.markdown(f"**{ui.t('b2b.ui.fee_pay_title')}**")
+        picked = st.multiselect(
+            ui.t("field.lgs.fees"), list(open_fees), key=f"{form}_fees",
+            format_func=lambda i: f"{open_fees[i].delivery_number} · {shared.yuan(open_fees[i].amount_fen)}",
+        )
+        st.caption(ui.t("b2b.ui.fee_pay_help"))
+        cols = st.columns(2)
+        card = cols[0].text_input(ui.t("field.ebank.card_number"), key=f"{P}_fee_card", max_chars=24)
+        password = cols[1].text_input(ui.t("field.ebank.payment_password"), type="password", key=f"{P}_fee_pw",
+                                      max_chars=6)
+        ok = st.form_submit_button(ui.t("b2b.ui.fee_pay_submit"), type="primary", key=f"{form}_submit",
+                                   icon=":material/payments:")
+    if not ok:
+        return
+    try:
+        done = fees.pay_fees(ui.uow(), actor, tok(), picked, card_number=card, payment_password=password,
+                             request_id=ui.request_id(form))
+    except DomainError as err:
+        ui.show_error(err)
+        return
+    ui.form_done(form)
+    shared.clear(f"{P}_fee_pw", f"{form}_fees")
+    if done.paid:
+        shared.succeed(actor, "b2b.ui.fee_paid_done", count=len(done.fee_ids), amount=shared.yuan(done.amount_fen),
+                       provider=ui.plain(done.provider_name), payment=done.payment_id)
+    else:  # paid, but the bank's notice was not processed yet: say so
+        shared.succeed(actor, "b2b.ui.fee_pay_pending", payment=done.payment_id)
 
 
 # ----------------------------------------------------------------------------- page

@@ -1,7 +1,9 @@
 """Logistics company workspace (物流商 / 配送中心): register (LGS001); then warehouses (LGS007,
 LGS008), vehicles (LGS012, LGS013), customers (LGS022), inbound (LGS003, LGS015), delivery orders
 (LGS002, LGS014), outbound (LGS004, LGS016), dispatch (LGS009, LGS010, LGS020, LGS011), transfers
-(LGS005, LGS017), stock and damage (LGS006, LGS023), receivables (LGS018) and charts.
+(LGS005, LGS017), stock and damage (LGS006, LGS023), receivables (LGS018) with the receiving bank
+account the suppliers pay the delivery fees into, and charts (stock per warehouse now and over
+time, vehicle utilisation, delivery orders by status).
 
 Text typed by users (company, warehouse and vehicle names, notes, reasons) is only shown with
 ``st.text``, ``st.dataframe``, ``st.code`` or inside widgets — never as Markdown or HTML.
@@ -12,6 +14,7 @@ partners act once (``shared.succeed``) so bot suppliers and buyers continue thei
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -854,8 +857,46 @@ def damage_panel(houses: Sequence[WarehouseView], levels: Sequence[Any]) -> None
 # ----------------------------------------------------------------------------- 应收款 LGS018
 
 
+def receiving_account() -> None:
+    """收款账户: link one of the owner's corporate e-bank accounts; suppliers pay fees into it."""
+    from sandbox.ebank import services as bank
+    from sandbox.ebank.models import CORPORATE
+    from sandbox.ebank.numbers import group
+
+    linked = load(providers.linked_account, actor)
+    with st.expander(ui.t("lgs.ui.account_title"), icon=":material/account_balance:", expanded=linked is None):
+        if linked is not None:
+            st.text(ui.t("lgs.ui.account_now", number=group(linked.account_number), holder=linked.holder_name))
+        else:
+            st.caption(ui.t("lgs.ui.no_account"))
+        with ui.uow().read() as s:
+            accounts = {a.account_number: a.holder_name for a in bank.my_accounts(s, actor) if a.kind == CORPORATE}
+        if not accounts:
+            st.info(ui.t("lgs.ui.no_corporate_account"), icon=":material/domain:")
+            if ui.page_registered("views/bank.py"):
+                st.page_link("views/bank.py", label=ui.t("lgs.ui.go_bank"), icon=":material/account_balance:")
+            return
+        form = f"{P}_account"
+        numbers = list(accounts)
+        shared.keep_choice(f"{form}_number", numbers, default=numbers[0])
+        with st.form(f"{form}_form"):
+            number = st.selectbox(ui.t("field.lgs.bank_account"), numbers, key=f"{form}_number",
+                                  format_func=lambda n: f"{group(n)} · {accounts[n]}")
+            ok = st.form_submit_button(ui.t("lgs.ui.link_account"), key=f"{form}_submit", icon=":material/link:")
+        if not ok:
+            return
+        try:
+            providers.link_bank_account(ui.uow(), actor, bank_account_number=number, request_id=ui.request_id(form))
+        except DomainError as err:
+            ui.show_error(err)
+            return
+        ui.form_done(form)
+        shared.succeed(actor, "lgs.ui.account_linked", number=group(number))
+
+
 def receivables_section() -> None:
     shared.section_title("lgs.ui.receivables_title")
+    receiving_account()
     rows = load(reports.receivables_summary, actor)
     if rows is None:
         return
@@ -921,13 +962,46 @@ def bar_figure(labels: list[str], series: list[tuple[str, list[int], str]], titl
     return fig
 
 
+def history_chart() -> None:
+    """仓库库存变化: each warehouse's stock after every move (a step line per warehouse), in a date
+    range, of all goods or one product."""
+    form = f"{P}_hist"
+    cols = st.columns(3)
+    first = cols[0].date_input(ui.t("field.lgs.date_from"), value=None, key=f"{form}_from", format="YYYY-MM-DD")
+    last = cols[1].date_input(ui.t("field.lgs.date_to"), value=None, key=f"{form}_to", format="YYYY-MM-DD")
+    chosen = st.session_state.get(f"{form}_product")
+    found = load(reports.stock_history, actor, date_from=first, date_to=last, product_id=chosen)
+    if found is None:
+        return
+    names = {x.product_id: f"{x.sku} · {shared.product_name(x.name_zh, x.name_en)}" for x in found.products}
+    shared.keep_choice(f"{form}_product", list(names))
+    cols[2].selectbox(ui.t("field.lgs.product"), list(names), index=None, key=f"{form}_product",
+                      format_func=lambda i: names[i], placeholder=ui.t("lgs.ui.all_goods"))
+    if not found.series:
+        st.caption(ui.t("lgs.ui.no_history"))
+        return
+    now = datetime.now(UTC)
+    until = min(now, datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)) if last else now
+    fig = go.Figure()
+    for series in found.series:
+        xs = [p.at for p in series.points]
+        ys = [p.quantity for p in series.points]
+        if xs and xs[-1] < until:  # the level holds until the end of the period
+            xs.append(until)
+            ys.append(ys[-1])
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", line_shape="hv", name=shared.chart_text(series.warehouse_code))
+    fig.update_layout(title_text=ui.t("lgs.ui.chart_history"), height=360, margin={"t": 60, "b": 40, "l": 40, "r": 20},
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(rangemode="tozero", tickformat="d")
+    st.plotly_chart(fig, key=f"{P}_chart_history", config=shared.CHART_CONFIG)
+
+
 def charts_section() -> None:
     shared.section_title("lgs.ui.charts_title")
     houses = load(warehouses.my_warehouses, actor)
-    fleet = load(vehicles.my_vehicles, actor)
-    trips = load(dispatch.dispatches_for_provider, actor)
+    fleet = load(reports.vehicle_utilisation, actor)
     orders = load(delivery.delivery_orders_for_provider, actor)
-    if houses is None or fleet is None or trips is None or orders is None:
+    if houses is None or fleet is None or orders is None:
         return
     if not houses and not fleet and not orders:
         st.info(ui.t("lgs.ui.no_chart_data"))
@@ -938,15 +1012,16 @@ def charts_section() -> None:
                                   (ui.t("lgs.ui.chart_capacity"), [w.capacity for w in houses], "#BAB0AC")],
                          ui.t("lgs.ui.chart_stock"))
         st.plotly_chart(fig, key=f"{P}_chart_stock", config=shared.CHART_CONFIG)
+        history_chart()
     if fleet:
-        done = {v.id: 0 for v in fleet}
-        for trip in trips:
-            if trip.vehicle_id in done and trip.confirmed_at is not None:
-                done[trip.vehicle_id] += 1
         labels = [f"{shared.chart_text(v.code)} ({status('vehicle', v.status)})" for v in fleet]
-        fig = bar_figure(labels, [(ui.t("lgs.ui.chart_trips"), [done[v.id] for v in fleet], "#F58518")],
+        fig = bar_figure(labels, [(ui.t("lgs.ui.chart_trips"), [v.trips for v in fleet], "#F58518")],
                          ui.t("lgs.ui.chart_vehicles"))
         st.plotly_chart(fig, key=f"{P}_chart_vehicles", config=shared.CHART_CONFIG)
+        fig = bar_figure(labels, [(ui.t("lgs.ui.chart_load"), [v.load_percent for v in fleet], "#E45756")],
+                         ui.t("lgs.ui.chart_load_title"))
+        fig.update_yaxes(range=[0, 100], dtick=20)
+        st.plotly_chart(fig, key=f"{P}_chart_load", config=shared.CHART_CONFIG)
         busy = sum(1 for v in fleet if v.status == m.VEHICLE_IN_TRANSIT)
         st.caption(ui.t("lgs.ui.utilisation", busy=busy, total=len(fleet), percent=round(100 * busy / len(fleet))))
     if orders:

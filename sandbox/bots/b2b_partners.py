@@ -2,16 +2,20 @@
 playing one side alone needs (the pages and the B2B golden runs call these).
 
 - :func:`ensure_partners` makes, once per class, a bot logistics provider "沙盒物流 Sandbox
-  Logistics" with two warehouses; a bot supplier (registered B2B member with its seeded
+  Logistics" with two warehouses, two vehicles and a linked corporate bank account (its delivery
+  fees are paid into it); a bot supplier (registered B2B member with its seeded
   catalogue, certificate installed, linked funded corporate bank account, approved by the bot
   provider, stock shipped and received into the bot's first warehouse); and a bot buyer
   (registered, certificate installed, linked funded corporate bank account). Calling it again is
   cheap (one read) while they exist.
 - :func:`react` lets every bot do its pending work once, through the services: the provider
-  approves applications, receives inbound orders, confirms transfers, accepts delivery orders;
+  approves applications, receives inbound orders, confirms transfers, accepts delivery orders
+  and carries each one through — outbound (LGS004), an idle vehicle big enough (LGS009), the
+  dispatch confirmed (LGS010), delivered (LGS020, so the buyer sees 送货完成);
   the supplier quotes inquiries (list price × 0.95, rounded to 0.10 yuan), writes its terms on a
   new negotiation form and agrees whenever the current text has complete terms it has not agreed
-  to, signs contracts, accepts orders and turns confirmed ones into delivery orders; the buyer
+  to, signs contracts, accepts orders, turns confirmed ones into delivery orders and pays its
+  open delivery fees through the e-bank (to providers that linked an account); the buyer
   confirms accepted orders, opens a negotiation form on a quoted inquiry and writes its entry,
   agrees after the supplier agreed, signs after the supplier signed and settles confirmed orders
   through the bank (when the supplier linked an account).
@@ -47,7 +51,19 @@ from sandbox.db import utcnow
 from sandbox.ebank import services as bank
 from sandbox.ebank.models import CORPORATE
 from sandbox.errors import DomainError
-from sandbox.logistics import applications, delivery, inbound, providers, stock, transfers, warehouses
+from sandbox.logistics import (
+    applications,
+    delivery,
+    dispatch,
+    fees,
+    inbound,
+    outbound,
+    providers,
+    stock,
+    transfers,
+    vehicles,
+    warehouses,
+)
 from sandbox.logistics import models as lm
 from sandbox.logistics.access import provider_or_none
 from sandbox.logistics.models import Provider, Warehouse
@@ -67,6 +83,8 @@ WAREHOUSES = (
     ("BOT-SH", "上海中转仓 Shanghai hub warehouse", "上海市嘉定区物流园路2号 2 Logistics Park Rd, Jiading, Shanghai"),
 )
 WAREHOUSE_CAPACITY = 1_000_000
+VEHICLES = (("BOT-TRUCK-1", "厢式货车 Box truck"), ("BOT-TRUCK-2", "厢式货车 Box truck"))
+VEHICLE_CAPACITY = 1_000_000  # the most a vehicle may carry: any order fits
 STOCK_UNITS = 300  # units of each product the bot supplier keeps at the bot warehouse
 RESTOCK_BELOW = 100  # catalogue units below which the bot supplier offers more
 RESTOCK_TO = 500
@@ -385,6 +403,32 @@ def _provider(uow: UnitOfWork, actor: Actor) -> tuple[int, tuple[int, ...]]:
     return provider_id, tuple(sorted(active))
 
 
+def _fleet(uow: UnitOfWork, actor: Actor, provider_id: int) -> None:
+    """The bot provider's vehicles (LGS012 now for those missing)."""
+    with uow.read() as s:
+        codes = {v.code for v in vehicles.vehicles_of(s, provider_id)}
+    for code, kind in VEHICLES:
+        if code in codes:
+            continue
+        try:
+            vehicles.add_vehicle(uow, actor, code=code, kind=kind, capacity_units=VEHICLE_CAPACITY,
+                                 note="沙盒物流车队 Sandbox Logistics fleet", request_id=new_request_id())
+        except DomainError as err:
+            if err.code != "lgs.duplicate_vehicle_code":
+                raise
+
+
+def _receiving_account(uow: UnitOfWork, actor: Actor) -> None:
+    """The bot provider's corporate account (EBANK001 now if missing), linked as the account its
+    delivery fees are paid into."""
+    account = _bank_account(uow, actor, PROVIDER_NAME)
+    with uow.read() as s:
+        linked = providers.linked_account(s, actor)
+    if linked is None or linked.account_id != account.id:
+        providers.link_bank_account(uow, actor, bank_account_number=account.account_number,
+                                    request_id=new_request_id())
+
+
 def _still_there(uow: UnitOfWork, p: Partners) -> bool:
     with uow.read() as s:
         provider = s.scalar(select(Provider.owner_id).where(Provider.id == p.provider_id, Provider.class_id == p.class_id))
@@ -421,6 +465,8 @@ def ensure_partners(uow: UnitOfWork, class_id: int) -> Partners:
 def _build(uow: UnitOfWork, class_id: int) -> Partners:
     carrier = bot_actor(uow, class_id, PROVIDER_BOT)
     provider_id, rooms = _provider(uow, carrier)
+    _fleet(uow, carrier, provider_id)
+    _receiving_account(uow, carrier)
     seller = bot_actor(uow, class_id, SUPPLIER_BOT)
     supplier = _register_member(uow, seller, SUPPLIER, SUPPLIER_COMPANY)
     shopper = bot_actor(uow, class_id, BUYER_BOT)
@@ -512,6 +558,22 @@ def _supplier_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
                                                                       request_id=new_request_id()))
     for o in reversed(confirmed):
         log.attempt(f"delivery_ordered:{o.number}", lambda o=o: _deliver(uow, p, token, o.id))
+    with uow.read() as s:
+        owed = fees.payable_providers(s, p.supplier_member_id)
+    for provider_id, fee_ids in owed.items():
+        log.attempt(f"fees_paid:{provider_id}:{len(fee_ids)}", lambda fee_ids=fee_ids: _pay_fees(
+            uow, p, token, fee_ids))
+
+
+def _pay_fees(uow: UnitOfWork, p: Partners, token: str, fee_ids: list[int]) -> None:
+    """The bot supplier pays open delivery fees of one provider through the e-bank, from its
+    corporate account (topped up first if it runs low)."""
+    account = _corporate(uow, p.supplier)
+    if account is None:
+        raise DomainError("ebank.no_account", kind=CORPORATE)
+    _fund(uow, p.supplier, account)
+    fees.pay_fees(uow, p.supplier, token, fee_ids[:fees.MAX_FEES], card_number=account.account_number,
+                  payment_password=PAY_PASSWORD, request_id=new_request_id())
 
 
 def _open_forms(session: Session, actor: Actor, token: str) -> list[negotiation.NegotiationView]:
@@ -611,6 +673,40 @@ def _provider_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
     for do in reversed(to_deliver):
         log.attempt(f"delivery_accepted:{do.number}", lambda do=do: delivery.accept_delivery_order(
             uow, actor, do.id, request_id=new_request_id()))
+    _carry(uow, p, log)
+
+
+def _carry(uow: UnitOfWork, p: Partners, log: _Log) -> None:
+    """The bot provider carries each accepted delivery order through, oldest first: outbound
+    (LGS004), an idle vehicle that fits (LGS009), the dispatch confirmed (LGS010), delivered
+    (LGS020). A step that is refused leaves that order where it is until the next call."""
+    actor = p.provider
+    with uow.read() as s:
+        waiting = {o.delivery_order_id: o for o in outbound.outbound_for_provider(s, actor, state=lm.PENDING)}
+        trips = sorted((d for state in (lm.UNALLOCATED, lm.ALLOCATED, lm.DISPATCH_CONFIRMED)
+                        for d in dispatch.dispatches_for_provider(s, actor, state=state)), key=lambda d: d.id)
+    for trip in trips:
+        ob = waiting.get(trip.delivery_order_id)
+        if ob is not None and not log.attempt(f"issued:{ob.number}", lambda ob=ob: outbound.confirm_outbound(
+                uow, actor, ob.id, request_id=new_request_id())):
+            continue
+        state = trip.state
+        if state == lm.UNALLOCATED:
+            with uow.read() as s:
+                fits = [v for v in vehicles.vehicles_of(s, p.provider_id, idle_only=True)
+                        if v.capacity_units >= trip.units]
+            if not fits or not log.attempt(f"vehicle_allocated:{trip.number}", lambda t=trip, v=fits[0]: (
+                    dispatch.allocate_vehicle(uow, actor, t.id, vehicle_id=v.id, request_id=new_request_id()))):
+                continue
+            state = lm.ALLOCATED
+        if state == lm.ALLOCATED:
+            if not log.attempt(f"dispatched:{trip.number}", lambda t=trip: dispatch.confirm_dispatch(
+                    uow, actor, t.id, request_id=new_request_id())):
+                continue
+            state = lm.DISPATCH_CONFIRMED
+        if state == lm.DISPATCH_CONFIRMED:
+            log.attempt(f"delivered:{trip.delivery_number}", lambda t=trip: dispatch.deliver(
+                uow, actor, t.delivery_order_id, request_id=new_request_id()))
 
 
 # ----------------------------------------------------------------------------- invite_buyer

@@ -147,7 +147,7 @@ class NotifyResult:
 PaidHandler = Callable[[Session, PaidPayment], None]
 _HANDLERS: dict[str, PaidHandler] = {}
 #: the modules whose import registers an ``on_paid`` handler (loaded before a notice is processed)
-HANDLER_MODULES = ("sandbox.b2b.settlement",)
+HANDLER_MODULES = ("sandbox.b2b.settlement", "sandbox.logistics.fees")
 
 
 def load_handlers() -> None:

@@ -6,13 +6,18 @@ Invariants:
 - The delivery rate table is integer fen: a base fee per delivery order plus a fee per unit,
   both >= 0 and not both zero (so every delivery fee booked at LGS002 is positive).
 
-Events: lgs.provider_registered (LGS001, subject provider id).
+- The provider's receiving account (收款账户) is one corporate e-bank account of its owner in the
+  same class; suppliers pay delivery fees into it (sandbox.logistics.fees).
+
+Events: lgs.provider_registered (LGS001, subject provider id); lgs.provider_updated (the
+receiving account linked; no task code: it serves paying the fees of B2B031 / LGS018).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +26,8 @@ from sqlalchemy.orm import Session
 from sandbox import events
 from sandbox.actor import Actor
 from sandbox.db import utcnow
+from sandbox.ebank.models import CORPORATE, BankAccount
+from sandbox.ebank.numbers import clean_account_number
 from sandbox.errors import DomainError
 from sandbox.identity.services import require_participant
 from sandbox.ledger import parse_amount
@@ -34,6 +41,15 @@ _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 _LICENCE = re.compile(r"^[0-9A-Z\-]{6,32}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ZERO = re.compile(r"^[¥]?0*(\.0{0,2})?$")
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """The corporate account a provider's delivery fees are paid into."""
+
+    account_id: int
+    account_number: str
+    holder_name: str
 
 
 def _fee(value: object, field: str) -> int:
@@ -134,3 +150,44 @@ def provider(session: Session, actor: Actor, provider_id: int) -> ProviderView:
     if row is None or row.class_id != class_id:
         raise DomainError("lgs.provider_not_found")
     return provider_views(session, [row])[0]
+
+
+def linked_account(session: Session, actor: Actor) -> LinkedAccount | None:
+    """The actor's provider's receiving account, or None while none is linked. Raises lgs.not_registered."""
+    provider = provider_of(session, actor)
+    if provider.bank_account_id is None:
+        return None
+    account = session.get(BankAccount, provider.bank_account_id)
+    return LinkedAccount(account.id, account.account_number, account.holder_name) if account is not None else None
+
+
+def link_bank_account(
+    uow: UnitOfWork, actor: Actor, *, bank_account_number: object, request_id: str | None = None
+) -> LinkedAccount:
+    """Link one of the actor's corporate e-bank accounts to the actor's logistics company as the
+    account suppliers pay its delivery fees into (the fees of B2B031 / LGS018; no task of its own).
+
+    Raises input.required, ebank.bad_account_number (lgs.bank_account), lgs.not_your_bank_account,
+    lgs.not_registered, request.duplicate, auth.forbidden, class.not_found.
+    """
+    number = clean_account_number(bank_account_number, "lgs.bank_account")
+    with uow.write() as s:
+        provider = provider_of(s, actor)
+        done = events.replayed(s, request_id)
+        if done is not None:
+            earlier = linked_account(s, actor)
+            if done.kind != "lgs.provider_updated" or done.actor_id != actor.user_id or earlier is None:
+                raise DomainError("request.duplicate")
+            return earlier
+        account = s.scalar(select(BankAccount).where(BankAccount.account_number == number))
+        if (
+            account is None or account.class_id != provider.class_id or account.owner_id != actor.user_id
+            or account.kind != CORPORATE
+        ):
+            raise DomainError("lgs.not_your_bank_account", field="lgs.bank_account")
+        provider.bank_account_id = account.id
+        events.record(
+            s, "lgs.provider_updated", actor=actor, subject=str(provider.id), request_id=request_id,
+            provider_id=provider.id, fields=["bank_account"], bank_account_id=account.id,
+        )
+        return LinkedAccount(account.id, account.account_number, account.holder_name)

@@ -14,6 +14,10 @@ Screens → tasks and returned ids: stock LGS006 (stock level ids; also ``lines`
 owner, product, quantity]), transport LGS011 (dispatch order ids; ``vehicle_ids``), delivery
 LGS014 (delivery order ids), inbound LGS015 (inbound order ids), outbound LGS016 (outbound order
 ids), transfer LGS017 (transfer order ids), receivables LGS018 (fee ids; ``delivery_order_ids``).
+
+Chart reads (plain reads, not logged, no task): :func:`stock_history` (stock per warehouse over
+time, from the append-only stock moves in one query) and :func:`vehicle_utilisation` (trips,
+units carried and share of capacity used per vehicle, one grouped query).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox import events
@@ -40,9 +44,11 @@ from sandbox.logistics.models import (
     OutboundOrder,
     Provider,
     StockLevel,
+    StockMove,
     TransferOrder,
     Vehicle,
     Warehouse,
+    warehouse_location,
 )
 from sandbox.logistics.outbound import OutboundView, outbound_views
 from sandbox.logistics.queries import (
@@ -363,3 +369,145 @@ def receivable_details(
         _log(s, actor, provider, "receivables", [f.id for f in out], filters,
              delivery_order_ids=[f.delivery_order_id for f in out], amount_fen=sum(f.amount_fen for f in out))
         return out
+
+
+# ----------------------------------------------------------------------------- charts (plain reads)
+
+
+@dataclass(frozen=True)
+class StockPoint:
+    """A warehouse's stock level right after one move (or at the start of the period)."""
+
+    at: datetime
+    quantity: int
+    change: int
+    move_id: int | None  # None: the opening level at the start of the period
+    doc_kind: str
+
+
+@dataclass(frozen=True)
+class StockSeries:
+    warehouse_id: int
+    warehouse_code: str
+    points: tuple[StockPoint, ...]
+
+    @property
+    def last(self) -> int:
+        return self.points[-1].quantity if self.points else 0
+
+
+@dataclass(frozen=True)
+class MovedProduct:
+    product_id: int
+    sku: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class StockHistory:
+    """Stock per warehouse over time: one series per warehouse that had moves (by code), and the
+    products that moved through the provider's warehouses (for a product filter)."""
+
+    series: tuple[StockSeries, ...]
+    products: tuple[MovedProduct, ...]
+
+
+def stock_history(
+    session: Session, actor: Actor, *, date_from: object = None, date_to: object = None, product_id: object = None,
+) -> StockHistory:
+    """仓库库存变化: for the actor's provider, each warehouse's stock (all owners; or of one
+    product) after every move in or out of it, cumulative from the first move, within the dates
+    (a series starts with its level at ``date_from`` when it held goods before). A transfer
+    between two of its warehouses appears in both series. One query over the stock moves (plus
+    one for warehouse codes and one for product names); not logged.
+
+    Raises lgs.bad_date, lgs.bad_date_range, lgs.bad_id, lgs.not_registered.
+    """
+    start, end = _dates(date_from, date_to)
+    wanted = _optional_id(product_id, "lgs.product")
+    provider = provider_of(session, actor)
+    codes = {warehouse_location(i): (i, c) for i, c in session.execute(
+        select(Warehouse.id, Warehouse.code).where(Warehouse.provider_id == provider.id)).all()}
+    if not codes:
+        return StockHistory((), ())
+    query = (
+        select(StockMove.id, StockMove.at, StockMove.product_id, StockMove.quantity, StockMove.from_location,
+               StockMove.to_location, StockMove.doc_kind)
+        .where(StockMove.class_id == provider.class_id,
+               or_(StockMove.from_location.in_(list(codes)), StockMove.to_location.in_(list(codes))))
+    )
+    if end is not None:
+        query = query.where(StockMove.at < _start(end + timedelta(days=1)))
+    opening_at = _start(start) if start is not None else None
+    levels: dict[str, int] = {}
+    points: dict[str, list[StockPoint]] = {}
+    moved: set[int] = set()
+    for move_id, at, pid, qty, source, target, kind in session.execute(query.order_by(StockMove.at, StockMove.id)):
+        moved.add(int(pid))
+        if wanted is not None and pid != wanted:
+            continue
+        for location, change in ((source, -int(qty)), (target, int(qty))):
+            if location not in codes:
+                continue
+            before = levels.get(location, 0)
+            levels[location] = before + change
+            if opening_at is not None and at < opening_at:
+                continue
+            series = points.setdefault(location, [])
+            if not series and opening_at is not None and before:
+                series.append(StockPoint(opening_at, before, 0, None, "opening"))
+            series.append(StockPoint(at, levels[location], change, int(move_id), str(kind)))
+    if opening_at is not None:  # held goods before the period, nothing moved in it: a flat line
+        for location, level in levels.items():
+            if location not in points and level:
+                points[location] = [StockPoint(opening_at, level, 0, None, "opening")]
+    names = session.execute(
+        select(Product.id, Product.sku, Product.name_zh, Product.name_en).where(Product.id.in_(sorted(moved)))
+        .order_by(Product.sku, Product.id)
+    ).all() if moved else []
+    return StockHistory(
+        tuple(StockSeries(codes[loc][0], codes[loc][1], tuple(pts))
+              for loc, pts in sorted(points.items(), key=lambda item: codes[item[0]][1])),
+        tuple(MovedProduct(int(i), sku, zh, en) for i, sku, zh, en in names),
+    )
+
+
+@dataclass(frozen=True)
+class VehicleUse:
+    """One vehicle's trips (confirmed dispatches, LGS010 on) and how full it drove."""
+
+    vehicle_id: int
+    code: str
+    status: str
+    active: bool
+    capacity_units: int
+    trips: int
+    units_carried: int
+
+    @property
+    def load_percent(self) -> int:
+        """Average share of the capacity used per trip (0 without trips)."""
+        if not self.trips or self.capacity_units <= 0:
+            return 0
+        return round(100 * self.units_carried / (self.trips * self.capacity_units))
+
+
+def vehicle_utilisation(session: Session, actor: Actor) -> list[VehicleUse]:
+    """车辆利用率: per vehicle of the actor's provider, the trips made (dispatch confirmed or
+    completed), the units carried and so the average load as a share of its capacity; by code.
+    One grouped query; not logged. Raises lgs.not_registered."""
+    provider = provider_of(session, actor)
+    on_trip = DispatchOrder.confirmed_at.is_not(None)
+    rows = session.execute(
+        select(Vehicle.id, Vehicle.code, Vehicle.status, Vehicle.active, Vehicle.capacity_units,
+               func.count(DispatchOrder.id).filter(on_trip),
+               func.coalesce(func.sum(DispatchOrder.units).filter(on_trip), 0))
+        .outerjoin(DispatchOrder, and_(DispatchOrder.vehicle_id == Vehicle.id,
+                                       DispatchOrder.provider_id == provider.id))
+        .where(Vehicle.provider_id == provider.id)
+        .group_by(Vehicle.id, Vehicle.code, Vehicle.status, Vehicle.active, Vehicle.capacity_units)
+        .order_by(Vehicle.code)
+    ).all()
+    return [VehicleUse(int(i), code, st, bool(active), int(cap), int(n or 0), int(u or 0))
+            for i, code, st, active, cap, n, u in rows]

@@ -59,8 +59,8 @@ MACHINES: dict[str, dict[tuple[str | None, str], str]] = {
 LABELS_ZH: dict[str, str] = {
     m.AWAITING: "待受理", m.DO_ACCEPTED: "已受理", m.VEHICLE_ALLOCATED: "已分配车辆", m.DISPATCHED: "已调度",
     m.DO_DELIVERED: "送货完成", m.DRAFT: "新建发货单", m.SHIPPED: "已发货", m.TRANSFER_CREATED: "待调拨",
-    m.TRANSFER_CONFIRMED: "已调拨", m.PENDING: "未入库", m.RECEIVED: "已入库", m.APPLIED: "已申请",
-    m.APPROVED: "已批准", m.REJECTED: "已拒绝", m.FEE_OPEN: "未付", m.FEE_PAID: "已付",
+    m.TRANSFER_CONFIRMED: "已调拨", m.PENDING: "未入库", m.RECEIVED: "已入库", m.APPLIED: "待审批",
+    m.APPROVED: "已审批", m.REJECTED: "已拒绝", m.FEE_OPEN: "未付款", m.FEE_PAID: "已付款",
     m.UNALLOCATED: "未分配", m.ALLOCATED: "已分配", m.DISPATCH_COMPLETED: "送货完成",
     m.VEHICLE_IDLE: "空闲", m.VEHICLE_IN_TRANSIT: "运输中",
 }

@@ -4,8 +4,10 @@ registration shows the certificate number and download password once (a bad phon
 zh/en error and saves nothing); a member logs in with the installed certificate; the buyer shops,
 orders (a past delivery date is refused on the form), the supplier accepts, the buyer confirms;
 the negotiation room takes an entry and an agreement (一方同意); the contract page shows both
-signatures verified, and NOT verified after the stored text is tampered with; every section of
-both workspaces renders; the bot partners are asked to act after each action.
+signatures verified, and NOT verified after the stored text is tampered with; the supplier pays a
+delivery fee of its B2B031 payables through the e-bank (a wrong payment password is refused, the
+right one shows it 已付款); every section of both workspaces renders; the bot partners are asked
+to act after each action.
 """
 
 from __future__ import annotations
@@ -23,16 +25,26 @@ from streamlit.testing.v1 import AppTest
 from sandbox import ui
 from sandbox.b2b import cart, contracts, inquiries, negotiation, orders
 from sandbox.b2b.models import ACCEPTED, CONFIRMED, CREATED, Contract, Member, Order, Product
+from sandbox.bots import BotWorld
+from sandbox.bots.ebank import PAY_PASSWORD, WRONG_PAY_PASSWORD
+from sandbox.ebank.models import Payment
 from sandbox.errors import DomainError
 from sandbox.events import Event
 from sandbox.i18n import t
 from sandbox.identity import passwords
 from sandbox.ledger import parse_amount
 from sandbox.ledger.money import format_fen
+from sandbox.logistics import delivery, providers
+from sandbox.logistics.models import FEE_OPEN, FEE_PAID, DeliveryFee
 from sandbox.pki import crypto, sealing
 from sandbox.ui import b2b as shared
 from tests import b2b_setup, factories
 from tests.app.helpers import check, count, en, errors, new_app, rendered, run, successes, titles, warnings, zh
+from tests.integration.helpers import fetch
+from tests.integration.test_b2b_trade import corporate_account, fund
+from tests.integration.test_logistics_operations import ordered
+from tests.integration.test_logistics_services import products, stock_in
+from tests.integration.test_logistics_services import world as logistics_world
 
 BUYER_PAGE = "views/b2b_buyer.py"
 SUPPLIER_PAGE = "views/b2b_supplier.py"
@@ -339,6 +351,43 @@ def test_every_section_renders_with_and_without_documents(world, page, names):
         at = section(at, page, name)
         assert not errors(at), (name, errors(at))
         assert not at.exception
+
+
+# ----------------------------------------------------------------------------- B2B031 fees paid online
+
+
+def test_the_supplier_pays_a_delivery_fee_through_the_e_bank(app_db, partners):
+    w = logistics_world(app_db)
+    p1 = products(app_db, w.supplier.member_id)[0]
+    stock_in(w, {p1: 5})
+    _order_id, delivery_id = ordered(w, b2b_setup.trader(app_db, w.room, "bea", "buyer"), {p1: 2})
+    delivery.accept_delivery_order(app_db, w.carrier, delivery_id)
+    bank = BotWorld(uow=app_db, class_id=w.room.id, student=w.supplier.actor)
+    card = corporate_account(bank, w.supplier.actor)
+    fund(bank, w.supplier.actor)
+    providers.link_bank_account(app_db, w.carrier, bank_account_number=corporate_account(bank, w.carrier))
+    (fee,) = fetch(app_db, select(DeliveryFee))
+
+    at = section(logged_in("supplier", w.supplier), "supplier", "accounts")
+    at.radio(key="b2b_supplier_acc_view").set_value("payables")
+    at = press(run(at), "b2b_supplier_payables_details")
+    form = f"b2b_supplier_feepay_{w.provider.id}"
+    assert at.multiselect(key=f"{form}_fees").value == [fee.id]
+    assert at.text_input(key="b2b_supplier_fee_card").value == card
+    at.text_input(key="b2b_supplier_fee_pw").input(WRONG_PAY_PASSWORD)
+    at = press(at, f"{form}_submit")
+    assert len(errors(at)) == 1 and fetch(app_db, select(DeliveryFee))[0].state == FEE_OPEN
+    at.text_input(key="b2b_supplier_fee_pw").input(PAY_PASSWORD)
+    at = press(at, f"{form}_submit")
+    assert not errors(at), errors(at)
+    (payment,) = fetch(app_db, select(Payment))
+    assert successes(at) == [en("b2b.ui.fee_paid_done", count=1, amount=shared.yuan(fee.amount_fen),
+                                provider=ui.plain(w.provider.name), payment=payment.id)]
+    assert fetch(app_db, select(DeliveryFee))[0].state == FEE_PAID
+    (table,) = [d for d in at.dataframe if en("b2b.ui.col.basis") in d.value.columns]
+    assert list(table.value[en("b2b.ui.col.status")]) == [shared.status("fee", FEE_PAID)] == ["已付款 · Paid"]
+    assert all(b.key != f"{form}_submit" for b in at.button)  # nothing left to pay
+    assert ("react", w.room.id) in partners.calls
 
 
 # ----------------------------------------------------------------------------- negotiation and contract

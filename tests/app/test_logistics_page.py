@@ -4,8 +4,9 @@ phone shows its zh/en error and saves nothing); with a provider, warehouses and 
 application prepared through the services, the provider clicks through the whole chain —
 approve (LGS022), receive (LGS003), accept (LGS002), add a vehicle (LGS012), issue (LGS004),
 allocate (LGS009), confirm (LGS010), deliver (LGS020) — and the B2B order is delivered; a
-duplicate warehouse code shows its error; every section renders in both languages; the bot
-partners are asked to act after each action.
+duplicate warehouse code shows its error; the provider links its receiving bank account and sees
+a fee paid (已付款) and the stock per warehouse over time; every section renders in both
+languages; the bot partners are asked to act after each action.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from sandbox import ui
+from sandbox.b2b import transfers as b2b_transfers
 from sandbox.b2b.models import DELIVERED, Order
+from sandbox.bots import BotWorld
+from sandbox.bots.ebank import PAY_PASSWORD
+from sandbox.ebank.numbers import group
 from sandbox.events import Event
 from sandbox.i18n import t
 from sandbox.identity import passwords
-from sandbox.logistics import applications
+from sandbox.logistics import applications, delivery, fees, inbound, transfers
 from sandbox.logistics.models import (
     ALLOCATED,
     APPROVED,
@@ -48,6 +53,7 @@ from tests import factories
 from tests.app.helpers import check, count, en, errors, new_app, run, successes, titles, warnings, zh
 from tests.b2b_setup import trader
 from tests.integration.helpers import fetch
+from tests.integration.test_b2b_trade import corporate_account, fund
 from tests.integration.test_logistics_operations import ordered
 from tests.integration.test_logistics_services import products, ship, world
 
@@ -259,6 +265,48 @@ def test_a_duplicate_warehouse_code_shows_the_error_and_adds_nothing(chain):
     assert count(uow, Warehouse) == 2
 
 
+def test_the_provider_links_its_bank_account_sees_a_fee_paid_and_stock_over_time(chain):
+    w, uow = chain.w, chain.uow
+    (app,) = fetch(uow, select(ServiceApplication))
+    applications.decide(uow, w.carrier, app.id, approve=True)
+    p1 = products(uow, w.supplier.member_id)[0]
+    inbound.receive(uow, w.carrier, ship(w, {p1: 10}).inbound_order_id)
+    moved = b2b_transfers.create_transfer(uow, w.supplier.actor, w.supplier.token, from_warehouse_id=w.wh1.id,
+                                          to_warehouse_id=w.wh2.id, lines={p1: 4})
+    transfers.confirm_transfer(uow, w.carrier, moved.id)
+    bank = BotWorld(uow=uow, class_id=w.room.id, student=w.carrier)
+    number = corporate_account(bank, w.carrier)
+
+    at = section(run(new_app(PAGE, actor=w.carrier)), "receivables")
+    assert at.expander[0].label == en("lgs.ui.account_title")
+    assert at.selectbox(key="lgs_account_number").value == number
+    at = press(at, "lgs_account_submit")
+    assert successes(at) == [en("lgs.ui.account_linked", number=group(number))]
+    (provider,) = fetch(uow, select(Provider))
+    assert provider.bank_account_id is not None
+    assert any(group(number) in x.value for x in at.text)
+
+    # a delivery fee, paid by the supplier through the bank, shows 已付款 in the LGS018 details
+    buyer = trader(uow, w.room, "bea", "buyer")
+    _order_id, delivery_id = ordered(w, buyer, {p1: 2})
+    delivery.accept_delivery_order(uow, w.carrier, delivery_id, warehouse_id=w.wh1.id)
+    card = corporate_account(bank, w.supplier.actor)
+    fund(bank, w.supplier.actor)
+    (fee,) = fetch(uow, select(fees.DeliveryFee))
+    assert fees.pay_fees(uow, w.supplier.actor, w.supplier.token, [fee.id], card_number=card,
+                         payment_password=PAY_PASSWORD).paid
+    at = section(at, "receivables")
+    at = press(at, "lgs_rcv_submit")
+    (table,) = [d for d in at.dataframe if en("lgs.ui.col.paid") in d.value.columns]
+    assert list(table.value[en("lgs.ui.col.status")]) == ["已付款 · Paid"]
+
+    at = section(at, "charts")
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Stock per warehouse over time" in x for x in specs), specs
+    assert not any("average load per trip" in x for x in specs)  # no vehicle yet
+    assert not errors(at)
+
+
 def test_every_section_renders_in_chinese(chain, monkeypatch):
     monkeypatch.setattr(ui, "lang", lambda: "zh_CN")  # AppTest formats the switcher's choice in the test process
     at = run(new_app(PAGE, actor=replace(chain.w.carrier, language="zh_CN")))
@@ -269,5 +317,5 @@ def test_every_section_renders_in_chinese(chain, monkeypatch):
         at = section(at, name)
         assert not errors(at), (name, errors(at))
     at = section(at, "customers")
-    assert "已申请" in at.dataframe[0].value.to_string()
+    assert "待审批" in at.dataframe[0].value.to_string()
     assert zh("lgs.ui.customers_title") in [x.value for x in at.subheader]

@@ -137,10 +137,11 @@ def test_a_buyer_alone_completes_the_chain_against_the_bots(room):
     done = b2b_partners.react(uow, class_id)
     assert f"delivery_ordered:{order.number}" in done
     assert any(x.startswith("delivery_accepted:") for x in done)  # the bot provider accepts it at once
+    assert any(x.startswith("delivered:") for x in done)  # ... and carries it through (LGS004–LGS020)
     with uow.read() as s:
         detail = orders.order_detail(s, ann, me.token, order.id)
-    assert detail.order.state == m.DELIVERY_ORDERED and detail.delivery is not None
-    assert detail.delivery.state == lm.DO_ACCEPTED and detail.delivery.provider_id == bots.provider_id
+    assert detail.order.state == m.DELIVERED and detail.delivery is not None
+    assert detail.delivery.state == lm.DO_DELIVERED and detail.delivery.provider_id == bots.provider_id
 
     world = world_for(room)
     reg = bank_bots.ensure_corporate(world, ann)
@@ -150,7 +151,7 @@ def test_a_buyer_alone_completes_the_chain_against_the_bots(room):
     assert [x.order_id for x in payable] == [order.id]
     result = settlement.settle(uow, ann, me.token, order.id, card_number=reg.account_number,
                                payment_password=bank_bots.PAY_PASSWORD)
-    assert result.settled and order_state(uow, order.id) == (m.DELIVERY_ORDERED, m.SETTLED)
+    assert result.settled and order_state(uow, order.id) == (m.DELIVERED, m.SETTLED)
     assert corporate_balance(uow, bots.supplier) == before + order.total_fen
 
     assert passing(uow, class_id, ann.user_id) == BUYER_SIDE
