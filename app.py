@@ -3,6 +3,8 @@
 Every view guards itself too (``sandbox.ui.require_role``): the menu is convenience, not security.
 """
 
+import pandas  # noqa: F401  (imported before any page: plotly imports it lazily, and two sessions' first
+import plotly.graph_objects  # noqa: F401  chart at once met a half-initialised pandas — AttributeError)
 import streamlit as st
 
 from sandbox import ui
