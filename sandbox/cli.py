@@ -9,6 +9,7 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from sandbox.config import database_url
 from sandbox.db import Database
@@ -204,6 +205,42 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenarios_validate(args: argparse.Namespace) -> int:
+    """Check scenario files (tasks) or chain files (``parts`` and ``steps``) without loading them:
+    one line per file, "OK" with what it holds or the first problem with file, line, task and field."""
+    import yaml
+
+    from sandbox.chains.model import ChainError, parse_chain
+    from sandbox.scenarios.loader import ScenarioError, read_upload, validate_file
+
+    bad = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"{name}: cannot read: {exc.strerror}", file=sys.stderr)
+            bad += 1
+            continue
+        try:
+            text = read_upload(data, path.name)
+            try:
+                top = yaml.safe_load(text)
+            except yaml.YAMLError:
+                top = None  # validate_file reports it with its line
+            if isinstance(top, dict) and "steps" in top and "tasks" not in top:
+                chain = parse_chain(text, path.name)
+                print(f"{name}: OK, chain {chain.id}: {len(chain.steps)} steps, parts "
+                      + ", ".join(p.id for p in chain.parts))
+            else:
+                tasks = validate_file(data, path.name)
+                print(f"{name}: OK, {len(tasks)} tasks: {' '.join(t.code for t in tasks)}")
+        except (ScenarioError, ChainError) as exc:
+            print(f"{name}: invalid: {exc.plain()}", file=sys.stderr)
+            bad += 1
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="E-commerce role-play sandbox")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -230,5 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--module")
     gr.add_argument("--db", help="database URL")
     gr.set_defaults(func=cmd_grade)
+    sc = sub.add_parser("scenarios", help="scenario files")
+    sc_sub = sc.add_subparsers(dest="scenarios_command", required=True)
+    val = sc_sub.add_parser("validate", help="check scenario or chain files; exit 1 if any is invalid")
+    val.add_argument("files", nargs="+", metavar="FILE")
+    val.set_defaults(func=cmd_scenarios_validate)
     args = parser.parse_args(argv)
     return int(args.func(args))

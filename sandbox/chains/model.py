@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from sandbox.errors import DomainError
+from sandbox.i18n import t
 from sandbox.scenarios.model import SCENARIO_DIR, catalog_by_code
 
 CHAIN_DIR = SCENARIO_DIR / "chains"
@@ -49,7 +50,9 @@ class ChainError(DomainError):
         p = self.params
         extra = {k: v for k, v in p.items() if k not in ("file", "line", "chain", "step", "where", "reason")}
         detail = f" {extra}" if extra else ""
-        return f"{p['file']}:{p['line']}: chain {p['chain']}, step {p['step']}, field {p['where']}: {p['reason']}{detail}"
+        reason = " / ".join(t("chain.file." + p["reason"].removeprefix("chain."), lang, **extra) for lang in ("en", "zh_CN"))
+        return (f"{p['file']}:{p['line']}: chain {p['chain']}, step {p['step']}, field {p['where']}: "
+                f"{reason} ({p['reason']}){detail}")
 
     def __str__(self) -> str:
         return self.plain()
@@ -212,7 +215,7 @@ def parse_chain(text: str, file: str) -> Chain:
             raise err("chain.unknown_code", "code", line, name)
         part = raw.get("part")
         if not isinstance(part, str) or part not in declared:
-            raise err("chain.unknown_part", "part", line, name, part=str(part), declared=sorted(declared))
+            raise err("chain.undeclared_part", "part", line, name, part=str(part), declared=sorted(declared))
         if (code, part) in done:
             raise err("chain.duplicate_step", "code", line, name, part=part)
         earlier = {s.code for s in steps}

@@ -15,10 +15,12 @@ from typing import Any
 import yaml
 
 from sandbox.errors import DomainError
+from sandbox.i18n import t
 from sandbox.pages import TASK_PAGES
 from sandbox.scenarios.checks import REGISTRY
 from sandbox.scenarios.model import SCENARIO_DIR, CheckSpec, TaskDef, TaskSet, catalog_by_code
 
+MAX_FILE_BYTES = 1_000_000  # the shipped packs are 30-90 kB; a bigger upload is refused unread
 REQUIRED_TEXT = ("code", "module", "title_zh", "title_en", "role", "kind", "page", "hint_zh", "hint_en")
 MIRRORED = ("module", "role", "kind")
 KNOWN_FIELDS = frozenset(
@@ -36,11 +38,20 @@ class ScenarioError(DomainError):
         p = self.params
         extra = {k: v for k, v in p.items() if k not in ("file", "line", "task", "where", "reason")}
         detail = f" {extra}" if extra else ""
-        return f"{p['file']}:{p['line']}: task {p['task']}, field {p['where']}: {p['reason']}{detail}"
+        reason = " / ".join(t(p["reason"], lang, **extra) for lang in ("en", "zh_CN"))
+        return f"{p['file']}:{p['line']}: task {p['task']}, field {p['where']}: {reason} ({p['reason']}){detail}"
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping as ``__line__``."""
+    """A safe loader (no tags that build objects, so a file can never run code) that remembers the
+    line of every mapping as ``__line__`` and refuses aliases (``*name``): scenario files need none,
+    and nested aliases are the "billion laughs" way to make a small file expensive."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
@@ -142,6 +153,25 @@ def parse_text(text: str, file: str) -> list[TaskDef]:
             raise ScenarioError(file, "scenario.duplicate_code", task=task.code, field="code")
         seen.add(task.code)
     return tasks
+
+
+def read_upload(data: bytes, file: str) -> str:
+    """The text of an uploaded or named scenario file: at most MAX_FILE_BYTES of UTF-8, else
+    ScenarioError ``scenario.too_large`` / ``scenario.not_utf8`` (with the line of the first bad byte)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(file, "scenario.too_large", max_kb=MAX_FILE_BYTES // 1000, kb=len(data) // 1000)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(file, "scenario.not_utf8", line=data[: exc.start].count(b"\n") + 1) from None
+
+
+def validate_file(data: bytes, file: str) -> list[TaskDef]:
+    """Every entry of one scenario file (``python -m sandbox scenarios validate``, the instructor's
+    upload): the whole file is checked and nothing is loaded; ScenarioError names where it is wrong."""
+    from sandbox.scenarios import registry  # noqa: F401  (registers every module's check kinds)
+
+    return parse_text(read_upload(data, file), file)
 
 
 def load_directory(folder: Path = SCENARIO_DIR) -> TaskSet:

@@ -61,7 +61,7 @@ def test_a_good_file_parses():
 
 BAD = [
     ("{code: LGS007, part: logistics}", "{code: LGS999, part: logistics}", "chain.unknown_code", "2 LGS999", "code"),
-    ("{code: B2B001, part: supplier}", "{code: B2B001, part: carrier}", "chain.unknown_part", "3 B2B001", "part"),
+    ("{code: B2B001, part: supplier}", "{code: B2B001, part: carrier}", "chain.undeclared_part", "3 B2B001", "part"),
     ("{code: B2B001, part: supplier}", "{code: LGS007, part: logistics}\n- {code: B2B001, part: supplier}",
      "chain.duplicate_step", "3 LGS007", "code"),
     ("- {code: LGS001, part: logistics}\n- {code: LGS007, part: logistics}",
