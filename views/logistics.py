@@ -776,16 +776,22 @@ def stock_section(me: ProviderView) -> None:
                                    icon=":material/inventory_2:")
     if ok:
         run_query(form, lambda: reports.query_stock(ui.uow(), actor, warehouse_id=house, owner_id=owner))
-    show_result(form, lambda found: st.dataframe(
-        [
-            {
-                col("warehouse"): x.warehouse_code, col("supplier"): x.owner_name, col("sku"): x.sku,
-                col("product"): shared.product_name(x.name_zh, x.name_en), col("quantity"): x.quantity,
-            }
-            for x in found
-        ],
-        hide_index=True, key=f"{form}_table",
-    ))
+
+    def stock_table(found: list[Any]) -> None:
+        zh = shared.zh_mode()
+        head = {k: col(k) for k in ("warehouse", "supplier", "sku", "product", "quantity")}  # once per table
+        st.dataframe(
+            [
+                {
+                    head["warehouse"]: x.warehouse_code, head["supplier"]: x.owner_name, head["sku"]: x.sku,
+                    head["product"]: x.name_zh if zh else x.name_en, head["quantity"]: x.quantity,
+                }
+                for x in found
+            ],
+            hide_index=True, key=f"{form}_table",
+        )
+
+    show_result(form, stock_table)
     st.divider()
     damage_panel(houses, levels)
 
@@ -800,12 +806,12 @@ def damage_panel(houses: Sequence[WarehouseView], levels: Sequence[Any]) -> None
         form = f"{P}_damage_new"
         shared.keep_choice(f"{form}_level", options)
         with st.form(f"{form}_form"):
+            zh = shared.zh_mode()  # once, not once per option (thousands with 100 warehouses)
+            labels = [f"{codes.get(x.warehouse_id, '')} · {x.owner_name} · {x.sku} "
+                      f"{x.name_zh if zh else x.name_en} ({x.quantity})" for x in held]
             pick = st.selectbox(
                 ui.t("lgs.ui.damage_goods"), options, index=None, key=f"{form}_level",
-                format_func=lambda i: (f"{codes.get(held[i].warehouse_id, '')} · {held[i].owner_name} · "
-                                       f"{held[i].sku} {shared.product_name(held[i].name_zh, held[i].name_en)} "
-                                       f"({held[i].quantity})"),
-                placeholder=ui.t("lgs.ui.choose"),
+                format_func=labels.__getitem__, placeholder=ui.t("lgs.ui.choose"),
             )
             cols = st.columns([1, 3])
             quantity = cols[0].text_input(ui.t("field.lgs.quantity"), key=f"{form}_quantity", max_chars=6)
