@@ -1,4 +1,4 @@
-"""Command line: ``python -m sandbox init`` (and, as modules arrive, demo / coverage / grade).
+"""Command line: ``python -m sandbox init | demo | coverage | grade | export | reset | scenarios validate``.
 
 Invariant: the CLI calls the same services as the web pages; it never writes SQL itself.
 """
@@ -186,32 +186,98 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Print a class's gradebook as CSV."""
+    """Print a class's gradebook as CSV: one column per task (the class's loaded packs in force; with
+    ``--assignment ID`` its tasks under its late and hint rules), instructor adjustments included."""
     from sqlalchemy import select
 
     from sandbox.identity.models import Classroom
-    from sandbox.scenarios.progress import gradebook_for
+    from sandbox.teaching.board import grades_for
+    from sandbox.teaching.packs import class_tasks
 
     url = args.db or database_url()
     upgrade(url)
     uow = _uow(url)
     with uow.read() as s:
-        found = list(s.scalars(select(Classroom).where(Classroom.name == args.class_name)))
+        found = list(s.scalars(select(Classroom).where(Classroom.name == args.class_name, Classroom.kind != "personal")))
         if len(found) != 1:
             print(f"{len(found)} classes named {args.class_name!r}", file=sys.stderr)
             return 2
-        book = gradebook_for(s, found[0].id, _tasks(), args.module)
+        try:
+            book = grades_for(s, found[0].id, class_tasks(s, found[0].id, _tasks()),
+                              assignment_id=args.assignment, module=args.module)
+        except DomainError as err:
+            print(t(err.code, "en", **err.params), file=sys.stderr)
+            return 2
     sys.stdout.write(book.csv())
+    return 0
+
+
+def _class_and_owner(s, name: str):  # (session, name) -> (class id, name, owner Actor) | None
+    """The one instructor class called ``name`` and its owner acting in it (the CLI acts as the owner)."""
+    from sqlalchemy import select
+
+    from sandbox.identity.models import Classroom, User
+
+    found = list(s.scalars(select(Classroom).where(Classroom.name == name, Classroom.kind != "personal")))
+    if len(found) != 1:
+        print(f"{len(found)} classes named {name!r}", file=sys.stderr)
+        return None
+    room = found[0]
+    return room.id, room.name, services.actor_for(s, s.get(User, room.owner_id), room.id)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a class's archive (roster, scores, event log, assignments, teams, snapshots) as a ZIP."""
+    from sandbox.teaching.archive import export_class
+    from sandbox.teaching.packs import class_tasks
+
+    url = args.db or database_url()
+    upgrade(url)
+    with _uow(url).read() as s:
+        found = _class_and_owner(s, args.class_name)
+        if found is None:
+            return 2
+        class_id, name, owner = found
+        data = export_class(s, owner, class_id, class_tasks(s, class_id, _tasks()))
+    out = Path(args.out or f"class-{class_id}-{name.replace(' ', '-')}.zip")
+    out.write_bytes(data)
+    print(f"{out}: {len(data)} bytes")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Empty a class's world for the next group (as on Classes → Reset): ``--confirm`` must repeat the
+    class name; users, classes, packs and assignments stay, and the roster unless ``--drop-roster``."""
+    import secrets
+
+    from sandbox.teaching.reset import reset_class
+
+    url = args.db or database_url()
+    upgrade(url)
+    uow = _uow(url)
+    with uow.read() as s:
+        found = _class_and_owner(s, args.class_name)
+        if found is None:
+            return 2
+        class_id, name, owner = found
+    try:
+        result = reset_class(uow, owner, class_id, keep_roster=not args.drop_roster, confirm=args.confirm,
+                             request_id=f"cli-reset-{secrets.token_hex(8)}", tasks=_tasks())
+    except DomainError as err:
+        print(t(err.code, "en", **err.params), file=sys.stderr)
+        return 2
+    print(f"class {name!r} reset: {result.total} rows deleted"
+          + (", roster kept" if result.keep_roster else ", roster removed"))
+    for table, count in sorted(result.deleted.items()):
+        print(f"  {table}: {count}")
     return 0
 
 
 def cmd_scenarios_validate(args: argparse.Namespace) -> int:
     """Check scenario files (tasks) or chain files (``parts`` and ``steps``) without loading them:
     one line per file, "OK" with what it holds or the first problem with file, line, task and field."""
-    import yaml
-
     from sandbox.chains.model import ChainError, parse_chain
-    from sandbox.scenarios.loader import ScenarioError, read_upload, validate_file
+    from sandbox.scenarios.loader import ScenarioError, file_kind, read_upload, validate_file
 
     bad = 0
     for name in args.files:
@@ -224,11 +290,7 @@ def cmd_scenarios_validate(args: argparse.Namespace) -> int:
             continue
         try:
             text = read_upload(data, path.name)
-            try:
-                top = yaml.safe_load(text)
-            except yaml.YAMLError:
-                top = None  # validate_file reports it with its line
-            if isinstance(top, dict) and "steps" in top and "tasks" not in top:
+            if file_kind(text, path.name) == "chain":  # aliases and tags are refused for chain files too
                 chain = parse_chain(text, path.name)
                 print(f"{name}: OK, chain {chain.id}: {len(chain.steps)} steps, parts "
                       + ", ".join(p.id for p in chain.parts))
@@ -265,8 +327,20 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--class", dest="class_name", required=True)
     gr.add_argument("--format", choices=["csv"], default="csv")
     gr.add_argument("--module")
+    gr.add_argument("--assignment", type=int, metavar="ID", help="only this assignment's tasks, under its rules")
     gr.add_argument("--db", help="database URL")
     gr.set_defaults(func=cmd_grade)
+    ex = sub.add_parser("export", help="write a class's archive (roster, scores, event log) as a ZIP")
+    ex.add_argument("--class", dest="class_name", required=True)
+    ex.add_argument("--out", metavar="FILE", help="default: class-<id>-<name>.zip")
+    ex.add_argument("--db", help="database URL")
+    ex.set_defaults(func=cmd_export)
+    rs = sub.add_parser("reset", help="empty a class's world for the next group (users and content stay)")
+    rs.add_argument("--class", dest="class_name", required=True)
+    rs.add_argument("--confirm", required=True, metavar="NAME", help="the class name again")
+    rs.add_argument("--drop-roster", action="store_true", help="also remove the students from the class")
+    rs.add_argument("--db", help="database URL")
+    rs.set_defaults(func=cmd_reset)
     sc = sub.add_parser("scenarios", help="scenario files")
     sc_sub = sc.add_subparsers(dest="scenarios_command", required=True)
     val = sc_sub.add_parser("validate", help="check scenario or chain files; exit 1 if any is invalid")

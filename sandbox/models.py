@@ -41,12 +41,15 @@ from sandbox.logistics.models import (
 from sandbox.pki.models import Authority as PkiAuthority
 from sandbox.pki.models import Certificate as PkiCertificate
 from sandbox.pki.models import Challenge as PkiChallenge
+from sandbox.teaching.models import Assignment, ClassPack, GradeSnapshot, ScenarioPack, Team, TeamMember
 
 __all__ = [
+    "Assignment",
     "BankAccount",
     "BankSession",
     "CaOfficer",
     "CartLine",
+    "ClassPack",
     "Classroom",
     "Contract",
     "DamageLine",
@@ -55,6 +58,7 @@ __all__ = [
     "DeliveryOrder",
     "DispatchOrder",
     "Event",
+    "GradeSnapshot",
     "InboundOrder",
     "Inquiry",
     "InquiryLine",
@@ -81,11 +85,14 @@ __all__ = [
     "Posting",
     "Product",
     "Provider",
+    "ScenarioPack",
     "ServiceApplication",
     "Shipment",
     "ShipmentLine",
     "StockLevel",
     "StockMove",
+    "Team",
+    "TeamMember",
     "TransferLine",
     "TransferOrder",
     "User",

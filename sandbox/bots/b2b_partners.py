@@ -20,6 +20,25 @@ playing one side alone needs (the pages and the B2B golden runs call these).
   agrees after the supplier agreed, signs after the supplier signed and settles confirmed orders
   through the bank (when the supplier linked an account).
 - :func:`invite_buyer` has the bot buyer order from (or send an inquiry to) a student's supplier.
+- Logistics mode (a self-learner playing chain A's logistics provider, 物流商): the bots know the
+  learner's part from the class alone — the class is ``personal`` and the latest
+  ``learner.part_chosen`` event recorded in it (:mod:`sandbox.teaching.learner`) has
+  ``chain_id`` A and ``part`` logistics — and the learner (that event's actor) owns a provider in
+  the class (LGS001); :func:`learner_carrier` reads this on every :func:`react`. Then, besides all
+  of the above, the bot supplier applies for the learner's service (LGS021, again after a
+  rejection); once approved and while it holds no stock there and has no shipment on the way, it
+  ships goods (``LEARNER_LINES`` products, ``LEARNER_SHIP_UNITS`` each, fewer if the warehouse is
+  fuller) into the learner's roomiest active warehouse (B2B011, the learner receives it: LGS003);
+  its confirmed orders become delivery orders to the learner's provider (B2B010) once a warehouse
+  there holds the order's goods (else it ships them first and waits for the receipt). The bot
+  buyer trades on its own: when it has no trade in progress with the bot supplier (no open
+  inquiry, negotiation, unsigned contract, or order not yet delivered) and the supplier holds goods
+  at the learner's, it sends an inquiry for them (at most ``LEARNER_ORDER_UNITS`` of each, B2B007);
+  quote, negotiation and signatures follow as above, then it orders the contract's goods
+  (``orders.order_from_contract``), confirms and settles. The bot supplier pays the learner's
+  delivery fees when the learner's provider linked a bank account. Each trade delivered, the next
+  begins. A :func:`react` in this mode runs up to ``LEARNER_PASSES`` passes, so one call carries a
+  trade from inquiry to delivery order.
 
 Invariants:
 - Bots act only through services, as their own users (role ``bot``), and only on documents
@@ -66,7 +85,8 @@ from sandbox.logistics import (
 )
 from sandbox.logistics import models as lm
 from sandbox.logistics.access import provider_or_none
-from sandbox.logistics.models import Provider, Warehouse
+from sandbox.logistics.models import InboundOrder, Provider, Warehouse
+from sandbox.logistics.queries import ShipmentView, units_held
 from sandbox.uow import UnitOfWork
 
 PROVIDER_BOT = "b2b-logistics"
@@ -91,6 +111,11 @@ RESTOCK_TO = 500
 FUNDS_FEN = 1_000_000_00  # a bot company's bank balance after a top-up (1,000,000 yuan)
 FUNDS_BELOW_FEN = 100_000_00
 REACT_PASSES = 3
+LEARNER_PART = ("A", "logistics")  # (chain, part) of a learner whose provider the bots work with
+LEARNER_LINES = 2  # products the bot supplier keeps at the learner's warehouse
+LEARNER_SHIP_UNITS = 30  # units of each it ships there (fewer when the warehouse has less room)
+LEARNER_ORDER_UNITS = 3  # units of each product the bot buyer asks for and orders in logistics mode
+LEARNER_PASSES = 8
 SERVICE_TERMS = (
     "沙盒物流为入驻供应商提供仓储、调拨和配送服务；配送费按每单50元加每件2元计收。\n"
     "Sandbox Logistics stores, transfers and delivers goods for approved suppliers; delivery costs "
@@ -131,6 +156,16 @@ class Partners:
     buyer: Actor
     buyer_member_id: int
     buyer_certificate_id: int
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """The self-learner's own logistics company the bots work with (logistics mode)."""
+
+    provider_id: int
+    owner_id: int
+    name: str
+    warehouse_ids: tuple[int, ...]  # its active warehouses, oldest first
 
 
 # ----------------------------------------------------------------------------- shared steps
@@ -194,12 +229,7 @@ def apply_for_service(uow: UnitOfWork, actor: Actor, token: str, partners: Partn
     if state == lm.APPROVED:
         return
     if state != lm.APPLIED:
-        challenge = applications.apply_challenge(uow, actor)
-        applications.apply(
-            uow, actor, token, provider_id=partners.provider_id, accept_terms=True, challenge_id=challenge.id,
-            certificate_id=member.certificate_id, note="申请仓储配送服务 Applying for storage and delivery",
-            request_id=new_request_id(),
-        )
+        _apply(uow, actor, token, member.certificate_id, partners.provider_id)
     with uow.read() as s:
         pending = [a for a in applications.applications_for_provider(s, partners.provider, state=lm.APPLIED)
                    if a.supplier_id == member.id]
@@ -208,18 +238,34 @@ def apply_for_service(uow: UnitOfWork, actor: Actor, token: str, partners: Partn
                             request_id=new_request_id())
 
 
+def _apply(uow: UnitOfWork, actor: Actor, token: str, certificate_id: int, provider_id: int) -> None:
+    """LGS021 by the supplier of ``token`` to ``provider_id`` with its installed certificate."""
+    challenge = applications.apply_challenge(uow, actor)
+    applications.apply(
+        uow, actor, token, provider_id=provider_id, accept_terms=True, challenge_id=challenge.id,
+        certificate_id=certificate_id, note="申请仓储配送服务 Applying for storage and delivery",
+        request_id=new_request_id(),
+    )
+
+
+def _ship(uow: UnitOfWork, actor: Actor, token: str, provider_id: int, warehouse_id: int,
+          lines: dict[int, int]) -> ShipmentView:
+    """B2B011 by the supplier of ``token``: ``lines`` ({product id: units}) shipped to a warehouse."""
+    from sandbox.b2b import shipping
+
+    shipment = shipping.new_shipment(uow, actor, token, lines=lines, note="补货入库 Restocking the warehouse",
+                                     request_id=new_request_id()).id
+    return shipping.confirm_shipment(uow, actor, token, shipment, provider_id=provider_id, warehouse_id=warehouse_id,
+                                     request_id=new_request_id())
+
+
 def stock_up(
     uow: UnitOfWork, actor: Actor, token: str, partners: Partners, lines: dict[int, int], warehouse_id: int | None = None
 ) -> int:
     """The supplier of ``token`` ships ``lines`` ({product id: units}) to a bot warehouse (B2B011)
     and the bot provider receives them (LGS003); returns the shipment id."""
-    from sandbox.b2b import shipping
-
     target = warehouse_id if warehouse_id is not None else partners.warehouse_ids[0]
-    shipment = shipping.new_shipment(uow, actor, token, lines=lines, note="补货入库 Restocking the warehouse",
-                                     request_id=new_request_id()).id
-    shipping.confirm_shipment(uow, actor, token, shipment, provider_id=partners.provider_id, warehouse_id=target,
-                              request_id=new_request_id())
+    shipment = _ship(uow, actor, token, partners.provider_id, target, lines).id
     with uow.read() as s:
         pending = [i for i in inbound.inbound_for_provider(s, partners.provider, state=lm.PENDING)
                    if i.shipment_id == shipment]
@@ -511,19 +557,54 @@ class _Log:
         self.done.append(label)
         return True
 
+    def attempt_as(self, what: str, action: Callable[[], str]) -> bool:
+        """Like :meth:`attempt` for an action that names its document: logged as ``what:<doc>``."""
+        if self.full:
+            return False
+        try:
+            doc = action()
+        except DomainError:
+            return False
+        self.done.append(f"{what}:{doc}")
+        return True
+
+
+def learner_carrier(uow: UnitOfWork, class_id: int) -> Carrier | None:
+    """The learner's provider when the class is a personal sandbox whose learner plays chain A's
+    logistics part (their latest ``learner.part_chosen`` event) and registered one (LGS001); else None."""
+    from sandbox.events import Event
+    from sandbox.identity.models import Classroom
+    from sandbox.teaching.learner import PART_CHOSEN, PERSONAL
+
+    with uow.read() as s:
+        if s.scalar(select(Classroom.kind).where(Classroom.id == class_id)) != PERSONAL:
+            return None
+        chosen = s.scalar(select(Event).where(Event.kind == PART_CHOSEN, Event.class_id == class_id)
+                          .order_by(Event.id.desc()).limit(1))
+        data = (chosen.data or {}) if chosen is not None else {}
+        if chosen is None or chosen.actor_id is None or (data.get("chain_id"), data.get("part")) != LEARNER_PART:
+            return None
+        row = s.scalar(select(Provider).where(Provider.class_id == class_id, Provider.owner_id == chosen.actor_id))
+        if row is None:
+            return None
+        rooms = tuple(s.scalars(select(Warehouse.id).where(Warehouse.provider_id == row.id, Warehouse.active.is_(True))
+                                .order_by(Warehouse.id)))
+        return Carrier(row.id, row.owner_id, row.name, rooms)
+
 
 def react(uow: UnitOfWork, class_id: int, *, limit: int = 50) -> list[str]:
     """Every bot of the class does its pending work (at most ``limit`` actions); what they did,
     e.g. ``["quoted:IQ20260101-0A1B2C", "agreed:NG…"]``. Never raises for one item's DomainError."""
     partners = ensure_partners(uow, class_id)
+    carrier = learner_carrier(uow, class_id)
     log = _Log(limit)
-    for _ in range(REACT_PASSES):
+    for _ in range(REACT_PASSES if carrier is None else LEARNER_PASSES):
         before = len(log.done)
         for turn in (_supplier_turn, _buyer_turn, _provider_turn):
             if log.full:
                 break
             try:
-                turn(uow, partners, log)
+                turn(uow, partners, log, carrier)
             except DomainError:
                 continue  # e.g. a bot could not log in just now; the next call tries again
         if len(log.done) == before or log.full:
@@ -531,9 +612,11 @@ def react(uow: UnitOfWork, class_id: int, *, limit: int = 50) -> list[str]:
     return log.done
 
 
-def _supplier_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
+def _supplier_turn(uow: UnitOfWork, p: Partners, log: _Log, carrier: Carrier | None = None) -> None:
     actor = p.supplier
     token = member_token(uow, actor, SUPPLIER)
+    if carrier is not None:
+        _serve_carrier(uow, p, token, carrier, log)
     with uow.read() as s:
         asked = inquiries.inquiries_for(s, actor, token, state=m.INQUIRY)
         forms = _open_forms(s, actor, token)
@@ -557,7 +640,10 @@ def _supplier_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
         log.attempt(f"accepted:{o.number}", lambda o=o: orders.accept(uow, actor, token, o.id,
                                                                       request_id=new_request_id()))
     for o in reversed(confirmed):
-        log.attempt(f"delivery_ordered:{o.number}", lambda o=o: _deliver(uow, p, token, o.id))
+        if carrier is None:
+            log.attempt(f"delivery_ordered:{o.number}", lambda o=o: _deliver(uow, p, token, o.id))
+        else:
+            _deliver_by_carrier(uow, p, token, carrier, o.id, o.number, log)
     with uow.read() as s:
         owed = fees.payable_providers(s, p.supplier_member_id)
     for provider_id, fee_ids in owed.items():
@@ -616,7 +702,7 @@ def _deliver(uow: UnitOfWork, p: Partners, token: str, order_id: int) -> None:
     orders.create_delivery_order(uow, actor, token, order_id, provider_id=p.provider_id, request_id=new_request_id())
 
 
-def _buyer_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
+def _buyer_turn(uow: UnitOfWork, p: Partners, log: _Log, carrier: Carrier | None = None) -> None:
     actor = p.buyer
     token = member_token(uow, actor, BUYER)
     with uow.read() as s:
@@ -642,6 +728,8 @@ def _buyer_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
             uow, actor, token, c.id, certificate_id=p.buyer_certificate_id, request_id=new_request_id()))
     for o in reversed(payable):
         log.attempt(f"settled:{o.number}", lambda o=o: _settle(uow, p, token, o.id, o.total_fen))
+    if carrier is not None:
+        _shop_for_carrier(uow, p, token, carrier, log)
 
 
 def _settle(uow: UnitOfWork, p: Partners, token: str, order_id: int, amount_fen: int) -> None:
@@ -654,7 +742,8 @@ def _settle(uow: UnitOfWork, p: Partners, token: str, order_id: int, amount_fen:
                       payment_password=PAY_PASSWORD, request_id=new_request_id())
 
 
-def _provider_turn(uow: UnitOfWork, p: Partners, log: _Log) -> None:
+def _provider_turn(uow: UnitOfWork, p: Partners, log: _Log, carrier: Carrier | None = None) -> None:
+    del carrier  # the bot provider works only on its own documents, whatever the mode
     actor = p.provider
     with uow.read() as s:
         asked = applications.applications_for_provider(s, actor, state=lm.APPLIED)
@@ -707,6 +796,123 @@ def _carry(uow: UnitOfWork, p: Partners, log: _Log) -> None:
         if state == lm.DISPATCH_CONFIRMED:
             log.attempt(f"delivered:{trip.delivery_number}", lambda t=trip: dispatch.deliver(
                 uow, actor, t.delivery_order_id, request_id=new_request_id()))
+
+
+# ----------------------------------------------------------------------------- logistics mode
+
+
+def _serve_carrier(uow: UnitOfWork, p: Partners, token: str, carrier: Carrier, log: _Log) -> None:
+    """The bot supplier and the learner's provider: apply (LGS021) until approved; approved, keep
+    goods there (B2B011) whenever none are held and no shipment is on the way."""
+    actor = p.supplier
+    with uow.read() as s:
+        mine = [a for a in applications.my_applications(s, actor, token) if a.provider_id == carrier.provider_id]
+    state = mine[0].state if mine else None
+    if state in (None, lm.REJECTED):
+        log.attempt(f"applied:{carrier.name}", lambda: _apply(uow, actor, token, p.supplier_certificate_id,
+                                                              carrier.provider_id))
+        return
+    if state != lm.APPROVED:
+        return
+    with uow.read() as s:
+        held = stock.levels(s, owner_id=p.supplier_member_id, provider_id=carrier.provider_id)
+        goods = sorted(x.id for x in catalogue.my_products(s, actor, token) if x.active)[:LEARNER_LINES]
+    if not held and goods:
+        _ship_to_carrier(uow, p, token, carrier, {pid: LEARNER_SHIP_UNITS for pid in goods}, log)
+
+
+def _ship_to_carrier(uow: UnitOfWork, p: Partners, token: str, carrier: Carrier, lines: dict[int, int], log: _Log,
+                     *, at_least: dict[int, int] | None = None) -> None:
+    """B2B011 to the learner's roomiest active warehouse, unless a shipment of the bot supplier is
+    still waiting there (未入库); fewer units when it has less room (never fewer than ``at_least``)."""
+    with uow.read() as s:
+        waiting = s.scalar(select(func.count(InboundOrder.id)).where(
+            InboundOrder.provider_id == carrier.provider_id, InboundOrder.supplier_id == p.supplier_member_id,
+            InboundOrder.state == lm.PENDING))
+        rooms = list(s.execute(select(Warehouse.id, Warehouse.capacity).where(
+            Warehouse.id.in_(carrier.warehouse_ids), Warehouse.active.is_(True))).all())
+        held = units_held(s, [wid for wid, _ in rooms])
+    if waiting or not rooms or not lines:
+        return
+    free, target = max((int(cap) - held.get(wid, 0), wid) for wid, cap in rooms)
+    if sum(lines.values()) > free:
+        each = free // len(lines)
+        lines = {pid: max(min(qty, each), (at_least or {}).get(pid, 0)) for pid, qty in lines.items()}
+        if sum(lines.values()) > free or min(lines.values()) < 1:
+            return  # no room: the learner's warehouses are full
+    log.attempt_as("shipped", lambda: _ship(uow, p.supplier, token, carrier.provider_id, target, lines).number)
+
+
+def _deliver_by_carrier(uow: UnitOfWork, p: Partners, token: str, carrier: Carrier, order_id: int, number: str,
+                        log: _Log) -> None:
+    """B2B010 to the learner's provider once one of its warehouses holds the order's goods; until
+    then the goods are shipped there (and the delivery order waits for the learner's receipt)."""
+    actor = p.supplier
+    with uow.read() as s:
+        detail = orders.order_detail(s, actor, token, order_id)
+        needs: dict[int, int] = {}
+        for line in detail.order.lines:
+            needs[line.product_id] = needs.get(line.product_id, 0) + line.quantity
+        stocked = any(stock.held_in(s, p.supplier_member_id, wid, needs) for wid in carrier.warehouse_ids)
+    if stocked:
+        log.attempt(f"delivery_ordered:{number}", lambda: orders.create_delivery_order(
+            uow, actor, token, order_id, provider_id=carrier.provider_id, request_id=new_request_id()))
+    else:
+        _ship_to_carrier(uow, p, token, carrier, {pid: qty + LEARNER_SHIP_UNITS for pid, qty in needs.items()}, log,
+                         at_least=needs)
+
+
+def _trading(session: Session, p: Partners, token: str) -> bool:
+    """Whether the bot buyer has a trade in progress with the bot supplier: an inquiry not yet
+    negotiated, an open negotiation form, a contract not signed by both (or signed and not yet
+    ordered), or an order not yet delivered."""
+    actor, supplier_id = p.buyer, p.supplier_member_id
+    asked = [i for state in (m.INQUIRY, m.QUOTED) for i in inquiries.inquiries_for(session, actor, token, state=state)
+             if i.supplier_id == supplier_id]
+    forms = [f for f in _open_forms(session, actor, token) if f.supplier_id == supplier_id]
+    deals = [c for c in contracts.contracts_for(session, actor, token) if c.supplier_id == supplier_id and (
+        c.state != m.SIGNED_BY_BOTH or orders.order_of_contract(session, actor, token, c.id) is None)]
+    live = [o for o in orders.orders_for(session, actor, token) if o.side == BUYER and o.partner_id == supplier_id
+            and o.state not in (m.DELIVERED, m.REJECTED)]
+    return bool(asked or forms or deals or live)
+
+
+def _shop_for_carrier(uow: UnitOfWork, p: Partners, token: str, carrier: Carrier, log: _Log) -> None:
+    """The bot buyer in logistics mode: orders the goods of each contract signed by both and not
+    yet ordered; with no trade in progress, asks the bot supplier for a quote on goods it holds
+    at the learner's (B2B005/B2B007)."""
+    actor = p.buyer
+    with uow.read() as s:
+        signed = [c for c in contracts.contracts_for(s, actor, token) if c.supplier_id == p.supplier_member_id
+                  and c.state == m.SIGNED_BY_BOTH and orders.order_of_contract(s, actor, token, c.id) is None]
+    for c in reversed(signed):
+        log.attempt_as("ordered", lambda c=c: orders.order_from_contract(
+            uow, actor, token, c.id, payment_method="transfer", delivery_date=delivery_day(),
+            note=f"按合同 {c.number} 订货 Ordered under the contract", request_id=new_request_id()).number)
+    with uow.read() as s:
+        if _trading(s, p, token):
+            return
+        by_room: dict[int, dict[int, int]] = {}
+        for x in stock.levels(s, owner_id=p.supplier_member_id, provider_id=carrier.provider_id):
+            if x.warehouse_id is not None:
+                by_room.setdefault(x.warehouse_id, {})[x.product_id] = x.quantity
+        leftovers = [line.id for line in cart(s, actor, token)]
+    if not by_room:
+        return
+    held = max(by_room.values(), key=len)  # the goods of one warehouse, so one delivery can carry them
+    wanted = {pid: min(qty, LEARNER_ORDER_UNITS) for pid, qty in sorted(held.items())[:LEARNER_LINES]}
+
+    def ask() -> str:
+        for line_id in leftovers:
+            remove_from_cart(uow, actor, token, line_id, request_id=new_request_id())
+        line_ids = [add_to_cart(uow, actor, token, product_id=pid, quantity=qty, request_id=new_request_id()).id
+                    for pid, qty in wanted.items()]
+        return inquiries.create_inquiries(
+            uow, actor, token, cart_line_ids=line_ids,
+            note="请就以上商品报价，谢谢。 Please quote your best price for these goods.", request_id=new_request_id(),
+        )[0].number
+
+    log.attempt_as("asked", ask)
 
 
 # ----------------------------------------------------------------------------- invite_buyer

@@ -40,6 +40,7 @@ class Classroom(Base):
     """A class (班级): the tenant every piece of world data belongs to."""
 
     __tablename__ = "classes"
+    __table_args__ = (CheckConstraint("kind IN ('class', 'personal', 'archive')", name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -47,6 +48,9 @@ class Classroom(Base):
     seed: Mapped[int] = mapped_column(Integer)
     enrollment_code: Mapped[str] = mapped_column(String(16), unique=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # "class": an instructor's class; "personal": a self-learner's own sandbox (owner = the learner);
+    # "archive": an imported class archive, to look back at (a login lands there only if nothing else)
+    kind: Mapped[str] = mapped_column(String(16), default="class", server_default="class")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="classroom")

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -70,11 +70,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _temp_password() -> str:
+def temp_password() -> str:
+    """A one-time first-login password (10 characters, no look-alikes)."""
     return "".join(secrets.choice(CODE_ALPHABET.lower() + "23456789") for _ in range(10))
 
 
-def _new_enrollment_code(session: Session) -> str:
+def new_enrollment_code(session: Session) -> str:
+    """A fresh 8-character class enrollment code, unique across classes."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if session.scalar(select(Classroom.id).where(Classroom.enrollment_code == code)) is None:
@@ -87,12 +89,13 @@ def normalize_code(value: object) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _ensure_username_free(session: Session, username: str, field: str = "username") -> None:
+def ensure_username_free(session: Session, username: str, field: str = "username") -> None:
+    """Raises identity.username_taken if the name (after NFKC and case folding) is in use."""
     if session.scalar(select(User.id).where(User.username_key == username_key(username))):
         raise DomainError("identity.username_taken", field=field, username=username)
 
 
-def _new_user(
+def new_user(
     session: Session, *, username: str, full_name: str, role: str, password: str, must_change: bool
 ) -> User:
     user = User(
@@ -113,8 +116,10 @@ def actor_for(session: Session, user: User, class_id: int | None = None) -> Acto
     if user.role == STUDENT and class_id is None:
         class_id = session.scalar(
             select(Membership.class_id)
+            .join(Classroom, Classroom.id == Membership.class_id)
             .where(Membership.user_id == user.id)
-            .order_by(Membership.joined_at.desc(), Membership.id.desc())
+            # a live class before an imported archive (an archive is looked at, not worked in)
+            .order_by(case((Classroom.kind == "archive", 1), else_=0), Membership.joined_at.desc(), Membership.id.desc())
             .limit(1)
         )
     return Actor(
@@ -178,8 +183,8 @@ def setup_first_instructor(
             s.execute(sql_text("SELECT pg_advisory_xact_lock(774412)"))  # two setup screens submitted at once
         if instructor_exists(s):
             raise DomainError("setup.done")
-        _ensure_username_free(s, name)
-        user = _new_user(s, username=name, full_name=full, role=INSTRUCTOR, password=pw, must_change=False)
+        ensure_username_free(s, name)
+        user = new_user(s, username=name, full_name=full, role=INSTRUCTOR, password=pw, must_change=False)
         user.language = language if language in LANGUAGES else None
         events.record(s, "setup.completed", actor_id=user.id, subject=user.username_key)
         return actor_for(s, user)
@@ -340,7 +345,7 @@ def create_class(
             assert existing is not None
             return existing
         room = Classroom(
-            name=title, language=language, seed=seed_value, enrollment_code=_new_enrollment_code(s), owner_id=actor.user_id
+            name=title, language=language, seed=seed_value, enrollment_code=new_enrollment_code(s), owner_id=actor.user_id
         )
         s.add(room)
         s.flush()
@@ -373,12 +378,12 @@ def register_student(
             room = s.scalar(select(Classroom).where(Classroom.enrollment_code == code))
             if room is None:
                 raise DomainError("class.bad_code", field="enrollment_code")
-            _ensure_username_free(s, name)
+            ensure_username_free(s, name)
             if number and s.scalar(
                 select(Membership.id).where(Membership.class_id == room.id, Membership.student_number == number)
             ):
                 raise DomainError("class.number_taken", field="student_number", number=number)
-            user = _new_user(s, username=name, full_name=full, role=STUDENT, password=pw, must_change=False)
+            user = new_user(s, username=name, full_name=full, role=STUDENT, password=pw, must_change=False)
             user.language = language if language in LANGUAGES else None
             s.add(Membership(class_id=room.id, user_id=user.id, role=STUDENT, student_number=number))
             s.flush()
@@ -472,8 +477,8 @@ def import_roster(
                 raise DomainError("roster.username_taken", field="roster", line=line, username=uname)
             taken_keys.add(key)
         for _line, number, full, uname in rows:
-            password = _temp_password()
-            user = _new_user(
+            password = temp_password()
+            user = new_user(
                 s, username=uname, full_name=full, role=STUDENT, password=password, must_change=True
             )
             s.add(Membership(class_id=class_id, user_id=user.id, role=STUDENT, student_number=number))
@@ -487,7 +492,7 @@ def import_roster(
 def reset_student_password(uow: UnitOfWork, actor: Actor, class_id: int, user_id: int) -> IssuedPassword:
     """An instructor hands a student of their class a new first-login password."""
     _require_instructor(actor)
-    password = _temp_password()
+    password = temp_password()
     with uow.write() as s:
         require_class_member(s, actor, class_id, INSTRUCTOR)
         member = s.scalar(
@@ -516,11 +521,11 @@ def add_instructor(
     _require_instructor(actor)
     name = clean_username(username)
     full = clean_text(full_name, "full_name", max_len=100)
-    password = _temp_password()
+    password = temp_password()
     with uow.write() as s:
         if events.replayed(s, request_id) is not None:
             raise DomainError("request.duplicate")
-        _ensure_username_free(s, name)
-        user = _new_user(s, username=name, full_name=full, role=INSTRUCTOR, password=password, must_change=True)
+        ensure_username_free(s, name)
+        user = new_user(s, username=name, full_name=full, role=INSTRUCTOR, password=password, must_change=True)
         events.record(s, "instructor.added", actor=actor, subject=user.username_key, request_id=request_id)
         return IssuedPassword(None, full, user.username, password)

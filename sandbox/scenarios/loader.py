@@ -174,6 +174,21 @@ def validate_file(data: bytes, file: str) -> list[TaskDef]:
     return parse_text(read_upload(data, file), file)
 
 
+def file_kind(text: str, file: str) -> str:
+    """``"chain"`` for a chain file (``steps`` and no ``tasks`` at its top), else ``"tasks"``.
+
+    The text is read with the same safe, alias-refusing loader as a task file, so a chain file
+    with aliases or object tags is refused too: ScenarioError ``scenario.yaml_syntax`` with its line.
+    """
+    try:
+        top = yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioError(file, "scenario.yaml_syntax", line=(mark.line + 1) if mark else 0,
+                            detail=str(getattr(exc, "problem", exc))) from None
+    return "chain" if isinstance(top, dict) and "steps" in top and "tasks" not in top else "tasks"
+
+
 def load_directory(folder: Path = SCENARIO_DIR) -> TaskSet:
     """Every ``*.yaml`` file of ``folder`` as one TaskSet, in catalog order; ScenarioError if any is bad."""
     from sandbox.scenarios import registry  # noqa: F401  (registers every module's check kinds)

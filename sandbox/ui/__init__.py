@@ -270,6 +270,35 @@ def scenarios() -> TaskSet:
     return _scenario_library().tasks
 
 
+_LAST_CLASS = "_teaching_last_class"  # the class last picked on any teaching page
+
+
+def pick_class(actor: Actor, key: str, where: Any = None) -> Any:
+    """The class picker of the teaching pages: the instructor's classes (a note and stop when there
+    are none), preselecting the class last picked on any page; the chosen ``ClassSummary``."""
+    from sandbox.identity import queries
+
+    with uow().read() as s:
+        classes = queries.classes_for(s, actor)
+    if not classes:
+        st.info(t("home.no_classes"))
+        st.stop()
+    by_id = {c.id: c for c in classes}
+    if st.session_state.get(key) not in by_id:
+        last = st.session_state.get(_LAST_CLASS)
+        st.session_state[key] = last if last in by_id else classes[0].id
+    chosen = (where or st).selectbox(t("classes.pick"), list(by_id), format_func=lambda i: by_id[i].name, key=key)
+    st.session_state[_LAST_CLASS] = chosen
+    return by_id[chosen]
+
+
+def class_scenarios(session: Any, class_id: int) -> TaskSet:
+    """The tasks a class uses: the shipped ones with the class's loaded scenario packs on top."""
+    from sandbox.teaching.packs import class_tasks
+
+    return class_tasks(session, class_id, scenarios())
+
+
 def reload_scenarios() -> ScenarioError | None:
     return _scenario_library().reload()
 
@@ -285,9 +314,9 @@ def task_tracker(module: str) -> None:
     actor = current_actor()
     if actor is None or actor.role != "student" or actor.class_id is None:
         return
-    all_tasks = scenarios()
-    subset = TaskSet({c: task for c, task in all_tasks.tasks.items() if task.module == module})
     with uow().read() as s:
+        all_tasks = class_scenarios(s, actor.class_id)
+        subset = TaskSet({c: task for c, task in all_tasks.tasks.items() if task.module == module})
         found = [m for m in progress_for(s, actor.class_id, actor.user_id, subset) if m.module == module]
     if not found:
         return
