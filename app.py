@@ -29,6 +29,7 @@ elif actor is None:
     pages = [
         page("views/login.py", "page.login", ":material/login:", "login", default=True),
         page("views/register.py", "page.register", ":material/how_to_reg:", "register"),
+        page("views/learner.py", "page.learner", ":material/explore:", "learn"),
     ]
 elif actor.must_change_password:
     pages = [page("views/account.py", "page.account", ":material/manage_accounts:", "account", default=True)]
@@ -37,7 +38,12 @@ elif actor.role == INSTRUCTOR:
         ui.t("nav.teaching"): [
             page("views/home.py", "page.home", ":material/home:", "home", default=True),
             page("views/classes.py", "page.classes", ":material/groups:", "classes"),
+            page("views/scenarios.py", "page.scenarios", ":material/library_books:", "scenarios"),
+            page("views/assignments.py", "page.assignments", ":material/assignment:", "assignments"),
+            page("views/board.py", "page.board", ":material/monitoring:", "board"),
             page("views/gradebook.py", "page.gradebook", ":material/grading:", "gradebook"),
+            page("views/report.py", "page.report", ":material/description:", "report"),
+            page("views/interventions.py", "page.interventions", ":material/support_agent:", "interventions"),
             page("views/ca_officer.py", "ca.officer_title", ":material/admin_panel_settings:", "ca-officer"),
             page("views/bank_officer.py", "page.bank_officer", ":material/badge:", "bank-officer"),
             page("views/instructors.py", "page.instructors", ":material/badge:", "instructors"),
@@ -49,6 +55,8 @@ else:
         ui.t("nav.study"): [
             page("views/home.py", "page.home", ":material/home:", "home", default=True),
             page("views/tasks.py", "page.tasks", ":material/checklist:", "tasks"),
+            page("views/tour.py", "page.tour", ":material/tour:", "tour"),
+            page("views/report.py", "page.my_report", ":material/description:", "report"),
         ],
         ui.t("nav.modules"): [
             page(path, f"page.{pid}", TASK_PAGE_MENU[pid][0], TASK_PAGE_MENU[pid][1]) for pid, path in TASK_PAGES.items()
@@ -67,5 +75,9 @@ with st.sidebar:
             st.rerun()
     ui.cookie_script()
 
-st.navigation(pages, position="sidebar").run()
+nav = st.navigation(pages, position="sidebar")
+go_to = st.session_state.pop("go_to_page", None)  # a page asked to continue on another (views/learner.py)
+if go_to in registered:
+    st.switch_page(go_to)
+nav.run()
 ui.freeze_startup_objects()

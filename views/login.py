@@ -28,3 +28,5 @@ if submitted:
         st.rerun()
 
 st.page_link("views/register.py", label=ui.t("login.to_register"), icon=":material/how_to_reg:")
+if ui.page_registered("views/learner.py"):
+    st.page_link("views/learner.py", label=ui.t("learner.login_link"), icon=":material/explore:")

@@ -1,4 +1,8 @@
-"""My tasks (我的任务): the catalog's modules and tasks, progress, and the next step to take."""
+"""My tasks (我的任务): my assignments (due dates, rules, scores, paid hints), the instructor's notes,
+then the catalog's modules and tasks, progress, and the next step to take."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -8,6 +12,8 @@ from sandbox.errors import DomainError
 from sandbox.pages import TASK_PAGES
 from sandbox.scenarios.model import catalog_by_code
 from sandbox.scenarios.progress import BLOCKED, DONE, READY, my_progress
+from sandbox.teaching import assignments as assign
+from sandbox.teaching.scores import notes_for
 
 actor = ui.require_role(STUDENT)
 lang = ui.lang()
@@ -18,17 +24,125 @@ if actor.class_id is None:
 
 try:
     with ui.uow().read() as s:
-        modules = my_progress(s, actor, ui.scenarios())
+        class_tasks = ui.class_scenarios(s, actor.class_id)
+        mine = assign.my_assignments(s, actor, class_tasks)
+        notes = notes_for(s, actor.class_id, actor.user_id)
+        modules = my_progress(s, actor, class_tasks)
+        part_names = {c.id: {p.id: f"{p.label_zh} {p.label_en}" for p in c.parts}
+                      for c in assign.class_chains(s, actor.class_id).values()}
 except DomainError as err:
     ui.show_error(err)
     st.stop()
+
+try:
+    TZ = ZoneInfo(st.context.timezone or "UTC")
+except (ZoneInfoNotFoundError, ValueError):
+    TZ = ZoneInfo("UTC")
+
+
+def shown(at: datetime | None) -> str:
+    return at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def hint_button(item: assign.MyAssignment, task: assign.MyTask) -> None:
+    """A paid hint: shown once paid for; else a button that records the view (its cost), then shows it."""
+    a = item.assignment
+    cost = f"{a.hint_cost:g}"
+    if task.score.hints:
+        st.info(task.task.hint(lang), icon=":material/lightbulb:")
+        st.caption(ui.t("assign.my.hint_paid", cost=cost))
+        return
+    form = f"hint_{a.id}_{task.task.code}"
+    if st.button(ui.t("assign.my.show_hint", cost=cost), key=form, icon=":material/lightbulb:"):
+        try:
+            assign.view_hint(ui.uow(), actor, a.id, task.task.code, request_id=ui.request_id(form))
+        except DomainError as err:
+            ui.show_error(err)
+        else:
+            ui.form_done(form)
+            st.rerun()
+
+
+def show_assignment(item: assign.MyAssignment) -> None:
+    a = item.assignment
+    with st.container(border=True, key=f"my_assignment_{a.id}"):
+        st.markdown(f"**{ui.plain(a.title)}** · {ui.t(f'assign.status.{item.status}')}")
+        facts = [ui.t("assign.my.due", due=shown(a.due_at)) if a.due_at else ui.t("assign.my.no_due")]
+        if a.opens_at and item.status == assign.NOT_OPEN:
+            facts.append(ui.t("assign.my.opens", opens=shown(a.opens_at)))
+        facts.append(ui.t("assign.my.late_no") if not a.late_counts else
+                     ui.t("assign.my.late_pct", pct=a.late_penalty_pct) if a.late_penalty_pct else
+                     ui.t("assign.my.late_free"))
+        facts.append(ui.t("assign.my.hint_cost", cost=f"{a.hint_cost:g}") if a.hint_cost else
+                     ui.t("assign.my.hint_free"))
+        if item.parts:
+            names = part_names.get(a.chain_id or "", {})
+            facts.append(ui.t("assign.my.you_play", parts=", ".join(names.get(p, p) for p in item.parts)))
+        if item.team:
+            facts.append(ui.t("assign.my.team", team=ui.plain(item.team)))
+        st.caption(" · ".join(f.rstrip(".。") for f in facts))
+        if not item.tasks:
+            st.warning(ui.t("assign.my.no_tasks"), icon=":material/group:")
+            return
+        st.markdown(ui.t("assign.my.score", points=f"{item.points:g}", max=f"{item.max_points:g}"))
+        rows = []
+        for task in item.tasks:
+            sc = task.score
+            cuts = []
+            if sc.late_deduction:
+                cuts.append(ui.t("assign.my.late", points=f"{sc.late_deduction:g}"))
+            if sc.hint_deduction:
+                cuts.append(ui.t("assign.my.hints", points=f"{sc.hint_deduction:g}"))
+            rows.append({
+                ui.t("assign.my.col_task"): f"{task.task.code} {task.task.title_zh} — {task.task.title_en}",
+                ui.t("assign.my.col_status"): ui.t("assign.my.passed") if sc.passed else ui.t("assign.my.todo"),
+                ui.t("assign.my.col_points"): f"{sc.points:g} / {task.task.points:g}",
+                ui.t("assign.my.col_deductions"): ", ".join(cuts),
+            })
+        st.dataframe(rows, hide_index=True, key=f"my_assignment_table_{a.id}")
+        if item.status == assign.NOT_OPEN:
+            return
+        by_code = {t.task.code: t for t in item.tasks}
+        code = st.selectbox(ui.t("assign.my.hints_title"), list(by_code), key=f"my_hint_pick_{a.id}",
+                            format_func=lambda c: f"{c} {by_code[c].task.title_zh} — {by_code[c].task.title_en}")
+        chosen = by_code[code]
+        if a.hint_cost:
+            hint_button(item, chosen)
+        else:
+            with st.popover(ui.t("tasks.hint"), icon=":material/lightbulb:"):
+                st.write(chosen.task.hint(lang))
+
+
+st.subheader(ui.t("assign.my.title"))
+if not mine:
+    st.caption(ui.t("assign.my.none"))
+for item in mine:
+    show_assignment(item)
+
+if notes:
+    with st.container(border=True, key="my_notes"):
+        st.markdown(f"**{ui.t('assign.my.notes')}**")
+        lines = []
+        for note in notes:
+            what = (ui.t("assign.my.note_adjusted", points=f"{float(note.data.get('points', 0)):g}")
+                    if note.kind == "grade.adjusted" else ui.t("assign.my.note_other"))
+            lines.append("- " + ui.t("assign.my.note_line", at=shown(note.at), what=what,
+                                     task=f" · {note.task_code}" if note.task_code else "", note=ui.plain(note.note)))
+        st.markdown("\n".join(lines))
+
+# a hint that costs points in an assignment is not handed out for free in the catalog below
+paid = {code: item for code, item in assign.paid_hint_codes(mine).items()
+        if not any(t.task.code == code and t.score.hints for t in item.tasks)}
 
 catalog = catalog_by_code()
 done = sum(m.done for m in modules)
 available = sum(m.available for m in modules)
 cols = st.columns(3)
 cols[0].metric(ui.t("tasks.done"), f"{done} / {available}")
-cols[1].metric(ui.t("tasks.points"), f"{sum(m.points for m in modules):g}")
+# what each task earned, with the instructor's adjustments (the latest per task) in place of it
+earned = {t.task.code: t.result.points for m in modules for t in m.tasks if t.task is not None and t.result is not None}
+earned.update({n.task_code: float(n.data.get("points", 0)) for n in notes if n.kind == "grade.adjusted" and n.task_code})
+cols[1].metric(ui.t("tasks.points"), f"{sum(earned.values()):g}")
 cols[2].metric(ui.t("tasks.catalog"), sum(m.total for m in modules))
 
 # Material icons (bundled with Streamlit), not emoji: a browser without an emoji font shows
@@ -64,8 +178,12 @@ for module in modules:
             else:
                 st.info(ui.t("tasks.ready"), icon=":material/play_arrow:")
             st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(task.steps(lang), start=1)))
-            with st.popover(ui.t("tasks.hint"), icon=":material/lightbulb:"):
-                st.write(task.hint(lang))
+            if task.code in paid:
+                st.caption(ui.t("assign.my.hint_in", cost=f"{paid[task.code].assignment.hint_cost:g}",
+                                title=ui.plain(paid[task.code].assignment.title)))
+            else:
+                with st.popover(ui.t("tasks.hint"), icon=":material/lightbulb:"):
+                    st.write(task.hint(lang))
             if task.page in TASK_PAGES and ui.page_registered(TASK_PAGES[task.page]):
                 st.page_link(TASK_PAGES[task.page], label=ui.t("tasks.go", page=ui.t(f"page.{task.page}")),
                              icon=":material/arrow_forward:")
