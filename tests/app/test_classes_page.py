@@ -2,6 +2,7 @@
 
 import pytest
 
+from sandbox import ui
 from sandbox.identity.models import Classroom, Membership, User
 from sandbox.uow import UnitOfWork
 from tests import factories
@@ -116,3 +117,88 @@ def test_another_instructors_class_is_not_listed(app_db: UnitOfWork, teacher) ->
     factories.classroom(app_db, other, name="Theirs")
     at = _classes_page(other)
     assert at.selectbox(key="selected_class").options == ["Theirs"]
+
+
+# ----------------------------------------------------------------------------- reset and archive (issue 7)
+
+
+def _world(app_db: UnitOfWork, teacher):
+    """A class where Ann did EMAIL003 (mailboxes, mail, a bot partner)."""
+    from sandbox.bots import BotWorld
+    from sandbox.scenarios.loader import load_directory
+    from sandbox.scenarios.runs import run_golden
+
+    room = factories.classroom(app_db, teacher)
+    ann = factories.student(app_db, room, "ann", "Ann Li", number="2026001")
+    run_golden(BotWorld(app_db, room.id, ann), load_directory(), "EMAIL003", set())
+    return room, ann
+
+
+def _mail_rows(app_db: UnitOfWork, class_id: int) -> int:
+    from sandbox.email.models import Mailbox
+
+    return count(app_db, Mailbox, Mailbox.class_id == class_id)
+
+
+def test_reset_tab_explains_offers_the_export_first_and_refuses_a_wrong_name(app_db: UnitOfWork, teacher) -> None:
+    room, _ann = _world(app_db, teacher)
+    at = _classes_page(teacher, "reset.tab")
+    assert [w.value for w in at.warning] == [en("reset.explain")]
+    assert at.button(key="reset_prepare").label == en("archive.prepare")
+    assert at.checkbox(key="reset_keep_roster").value is True
+    fill(at, reset_confirm="EC-2026")
+    submit(at, "reset_class_form")
+    assert errors(at) == [en("reset.confirm_mismatch", name=ui.plain("EC-2026 A"))]
+    assert _mail_rows(app_db, room.id) > 0
+
+
+def test_reset_with_the_class_name_empties_the_world_and_keeps_the_student(app_db: UnitOfWork, teacher) -> None:
+    room, ann = _world(app_db, teacher)
+    at = _classes_page(teacher, "reset.tab")
+    fill(at, reset_confirm="EC-2026 A")
+    submit(at, "reset_class_form")
+    assert not errors(at)
+    assert [s for s in successes(at) if s.startswith(f"Class “{ui.plain('EC-2026 A')}” was reset")]
+    assert _mail_rows(app_db, room.id) == 0
+    assert count(app_db, Membership, Membership.class_id == room.id, Membership.user_id == ann.user_id) == 1
+    assert [i.value for i in at.info] == [en("reset.nothing")]
+
+
+def test_export_then_import_makes_a_new_class(app_db: UnitOfWork, teacher, monkeypatch) -> None:
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    got: dict[str, bytes] = {}
+    original = MediaFileManager.add
+
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        if file_name and isinstance(path_or_data, bytes):
+            got[file_name] = path_or_data
+        return original(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", add)
+    room, _ann = _world(app_db, teacher)
+    at = _classes_page(teacher, "archive.tab")
+    assert not at.get("download_button")
+    at.button(key="archive_prepare").click()
+    run(at)
+    (name,) = got
+    assert name.startswith("class-EC-2026-A-") and name.endswith(".zip") and got[name][:2] == b"PK"
+
+    at.get("file_uploader")[0].set_value((name, got[name], "application/zip"))
+    submit(at, "archive_form")
+    assert not errors(at)
+    assert count(app_db, Classroom) == 2
+    with app_db.read() as s:
+        new_id, new_name = s.query(Classroom.id, Classroom.name).filter(Classroom.id != room.id).one()
+    assert new_name.startswith("EC-2026 A (imported 导入 ")
+    assert at.selectbox(key="selected_class").value == new_id  # the new class is shown
+    assert [x for x in successes(at) if x.startswith(f"Imported as the class “{ui.plain(new_name)}” — students: 1,")]
+
+
+def test_importing_a_file_that_is_not_an_archive_says_so(app_db: UnitOfWork, teacher) -> None:
+    factories.classroom(app_db, teacher)
+    at = _classes_page(teacher, "archive.tab")
+    at.get("file_uploader")[0].set_value(("roster.zip", b"2026001,Ann\n", "application/zip"))
+    submit(at, "archive_form")
+    assert errors(at) == [en("archive.not_zip")]
+    assert count(app_db, Classroom) == 1

@@ -1,22 +1,31 @@
-"""Gradebook (views/gradebook.py) under AppTest: students x tasks with ✓ for passed tasks and
-totals, the CSV export (one column per task), the module filter, only the instructor's own
-classes, and the refusal of students. State is made by bots (golden runs) through the services.
+"""Gradebook (views/gradebook.py) under AppTest: students x tasks with ✓ and the points of each
+passed task and totals, the CSV export (one column per task, the same as ``python -m sandbox grade``),
+the module filter, the assignment selector (its tasks, points under its rules: paid hints, late
+work, adjustments marked), the three charts, only the instructor's own classes, and the refusal of
+students. State is made by bots (golden runs) through the services.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from sandbox import events
 from sandbox.actor import Actor
 from sandbox.bots import BotWorld
+from sandbox.cli import main
+from sandbox.db import utcnow
+from sandbox.scenarios.grading import class_students
 from sandbox.scenarios.loader import ScenarioLibrary
 from sandbox.scenarios.model import TaskSet
 from sandbox.scenarios.runs import run_golden
+from sandbox.teaching.models import Assignment
+from sandbox.teaching.scores import GRADE_ADJUSTED, HINT_VIEWED
 from sandbox.uow import UnitOfWork
 from tests import factories
 from tests.app.helpers import en, new_app, rendered, run, titles, warnings
@@ -86,17 +95,20 @@ def test_students_by_tasks_with_ticks_and_totals(world) -> None:
         en("field.student_number"),
         en("field.username"),
         en("field.full_name"),
+        en("gradebook.total"),  # next to the name (pinned): the task columns scroll sideways
         *EMAIL_CODES,
-        en("gradebook.total"),
     ]
-    ticks = {name: "".join(row[c] for c in EMAIL_CODES) for name, row in rows.items()}
-    assert ticks == {"ann": "✓·✓···", "bob": "✓✓✓✓✓✓", "cai": "······"}
+    cells = {name: [row[c] for c in EMAIL_CODES] for name, row in rows.items()}
+    assert cells == {"ann": ["✓ 2", "·", "✓ 2", "·", "·", "·"], "bob": ["✓ 2"] * 6, "cai": ["·"] * 6}
     assert {name: row[en("gradebook.total")] for name, row in rows.items()} == {"ann": 4, "bob": 12, "cai": 0}
     assert rows["ann"][en("field.student_number")] == "2026001"
     assert rows["ann"][en("field.full_name")] == "Ann Li"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {en("class.students"): "3", en("gradebook.tasks"): "6", en("gradebook.average"): "5.3 / 12"}
-    assert [c.type for c in at.get("plotly_chart")] == ["plotly_chart"]
+    # completion by task, score distribution, time per task
+    # completion and distribution; the time chart gives way to a note: every task here took no measurable time
+    assert [c.type for c in at.get("plotly_chart")] == ["plotly_chart"] * 2
+    assert [i.value for i in at.info] == [en("board.no_timing")]
 
 
 def test_the_csv_export_has_one_column_per_task(world, downloads: dict[str, bytes]) -> None:
@@ -167,3 +179,60 @@ def test_a_student_is_refused(world) -> None:
     assert warnings(at) == [en("auth.forbidden")]
     assert not titles(at) and not at.dataframe and not at.get("download_button")
     assert "Bob Wang" not in rendered(at)
+
+
+def test_the_csv_is_what_the_command_line_prints(world, downloads: dict[str, bytes], capsys, sqlite_url: str) -> None:
+    gradebook(world["teacher"])
+    assert main(["grade", "--class", "EC-2026 A", "--format", "csv", "--db", sqlite_url]) == 0
+    printed = capsys.readouterr().out
+    assert downloads["gradebook-EC-2026 A.csv"].decode("utf-8-sig").splitlines() == printed.splitlines()
+
+
+def assignment(uow: UnitOfWork, room_id: int, **fields) -> int:
+    with uow.write() as s:
+        row = Assignment(class_id=room_id, kind="tasks", parties={"self": "student"}, **fields)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def test_one_assignment_its_tasks_and_its_rules(world, downloads: dict[str, bytes]) -> None:
+    uow, room, ann = world["uow"], world["room"], world["ann"]
+    aid = assignment(uow, room.id, title="Mail week", task_codes=["EMAIL003", "EMAIL001"], hint_cost=0.5,
+                     due_at=utcnow() - timedelta(days=1), late_counts=True, late_penalty_pct=50)
+    with uow.write() as s:
+        events.record(s, HINT_VIEWED, actor=ann, task_code="EMAIL001", assignment_id=aid)
+        events.record(s, GRADE_ADJUSTED, actor=world["teacher"], class_id=room.id, task_code="EMAIL003",
+                      student_id=ann.user_id, points=1.5, note="well done")
+
+    at = gradebook(world["teacher"])
+    picker = at.selectbox(key="gb_assignment")
+    assert picker.options == [en("board.all_tasks"), "Mail week"]
+    picker.select(aid)
+    run(at)
+
+    assert [c for c in at.dataframe[0].value.columns if c.startswith("EMAIL")] == ["EMAIL003", "EMAIL001"]
+    rows = table(at)
+    # done after the due date: half of 2; EMAIL001 also one hint at 0.5; EMAIL003 adjusted to 1.5
+    assert [rows["ann"][c] for c in ("EMAIL003", "EMAIL001")] == ["✓ 1.5 ◷✎", "✓ 0.5 ◷ℹ"]
+    assert [rows["bob"][c] for c in ("EMAIL003", "EMAIL001")] == ["✓ 1 ◷", "✓ 1 ◷"]
+    assert rows["cai"]["EMAIL003"] == "·"
+    assert {n: r[en("gradebook.total")] for n, r in rows.items()} == {"ann": 2, "bob": 2, "cai": 0}
+    assert any("Mail week" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}[en("gradebook.tasks")] == "2"
+
+    data = downloads["gradebook-EC-2026 A-Mail week.csv"].decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(data)))
+    assert lines[0] == ["student_number", "username", "full_name", "EMAIL003", "EMAIL001", "total"]
+    assert lines[1] == ["2026001", "ann", "Ann Li", "1.5", "0.5", "2"]
+
+
+def test_an_adjusted_task_not_passed_shows_its_points(world) -> None:
+    uow, room = world["uow"], world["room"]
+    with uow.read() as s:
+        cai = next(x for x in class_students(s, room.id) if x.username == "cai")
+    with uow.write() as s:
+        events.record(s, GRADE_ADJUSTED, actor=world["teacher"], class_id=room.id, task_code="EMAIL004",
+                      student_id=cai.user_id, points=1, note="mail server down")
+    rows = table(gradebook(world["teacher"], "EMAIL"))
+    assert rows["cai"]["EMAIL004"] == "1 ✎" and rows["cai"][en("gradebook.total")] == 1

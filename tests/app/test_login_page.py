@@ -20,7 +20,7 @@ def teacher(app_db: UnitOfWork):
 def test_after_setup_an_anonymous_visitor_gets_the_login_form(app_db: UnitOfWork, teacher) -> None:
     at = run(new_app())
     assert titles(at) == [en("login.title")]
-    assert [p.label for p in at.get("page_link")] == [en("login.to_register")]
+    assert [p.label for p in at.get("page_link")] == [en("login.to_register"), en("learner.login_link")]
 
 
 def test_login_with_the_real_form_opens_home(app_db: UnitOfWork, teacher) -> None:

@@ -74,7 +74,9 @@ def expanded(at: AppTest) -> list[str]:
 
 def email_progress(at: AppTest, lang: str = "en") -> str:
     """The text of the EMAIL module's progress bar (one bar under each module's subheader)."""
-    by_module = dict(zip([h.value for h in at.subheader], [p.proto.text for p in at.get("progress")], strict=True))
+    mine = (en if lang == "en" else zh)("assign.my.title")  # the assignments' heading has no progress bar
+    heads = [h.value for h in at.subheader if h.value != mine]
+    by_module = dict(zip(heads, [p.proto.text for p in at.get("progress")], strict=True))
     return by_module[(zh if lang == "zh_CN" else en)("module.EMAIL")]
 
 
@@ -228,3 +230,128 @@ def test_an_anonymous_visitor_is_refused(world) -> None:
     assert warnings(at) == [en("auth.login_required")]
     assert not titles(at) and not at.expander
     assert "EMAIL001" not in rendered(at)
+
+
+# ----------------------------------------------------------------------------- my assignments (issue 7)
+
+
+def my_rows(at: AppTest) -> dict[str, dict[str, object]]:
+    """The task table of the one assignment on the page, by task code (st.dataframe keeps no key in AppTest)."""
+    (frame,) = at.dataframe
+    return {row[en("assign.my.col_task")].split()[0]: row for row in frame.value.to_dict("records")}
+
+
+@pytest.fixture
+def paid(world, tasks: TaskSet):
+    """Ann did EMAIL001 (golden run); her class has an assignment of EMAIL001 + EMAIL003 whose hints cost 1 point."""
+    from sandbox.teaching import assignments as assign
+
+    uow, room, ann = world["uow"], world["room"], world["ann"]
+    run_golden(BotWorld(uow, room.id, ann), tasks, "EMAIL001", set())
+    aid = assign.create_assignment(uow, world["teacher"], room.id, title="Mail week", kind="tasks",
+                                   task_codes=["EMAIL001", "EMAIL003"], hint_cost=1, late_penalty_pct=20, tasks=tasks)
+    return aid
+
+
+def test_no_assignments_yet(world) -> None:
+    at = tasks_page(world["ann"])
+    assert en("assign.my.title") in [h.value for h in at.subheader]
+    assert en("assign.my.none") in [c.value for c in at.caption]
+
+
+def test_my_assignment_with_scores_and_a_paid_hint(world, paid, tasks: TaskSet) -> None:
+    from sandbox.events import Event
+    from tests.app.helpers import count
+
+    uow = world["uow"]
+    at = tasks_page(world["ann"])
+    texts = [m.value for m in at.markdown]
+    assert f"**Mail week** · {en('assign.status.open')}" in texts
+    assert en("assign.my.score", points="2", max="4") in texts
+    facts = " · ".join(f.rstrip(".") for f in [en("assign.my.no_due"), en("assign.my.late_pct", pct=20),
+                                               en("assign.my.hint_cost", cost="1")])
+    assert facts in [c.value for c in at.caption]
+    rows = my_rows(at)
+    assert rows["EMAIL001"][en("assign.my.col_task")] == "EMAIL001 申请电子邮件 — Apply for an e-mail account"
+    assert (rows["EMAIL001"][en("assign.my.col_status")], rows["EMAIL001"][en("assign.my.col_points")]) == \
+        (en("assign.my.passed"), "2 / 2")
+    assert rows["EMAIL003"][en("assign.my.col_status")] == en("assign.my.todo")
+    # the paid hint is not handed out in the catalog below either
+    exps = email_expanders(at)
+    assert tasks.tasks["EMAIL003"].hint_en not in [m.value for m in exps["EMAIL003"].markdown]
+    assert en("assign.my.hint_in", cost="1", title="Mail week") in [c.value for c in exps["EMAIL003"].caption]
+    hint = tasks.tasks["EMAIL001"].hint_en
+    assert hint not in [i.value for i in at.info]
+
+    button = at.button(key=f"hint_{paid}_EMAIL001")
+    assert button.label == en("assign.my.show_hint", cost="1")
+    button.click()
+    run(at)
+    assert hint in [i.value for i in at.info]
+    assert en("assign.my.hint_paid", cost="1") in [c.value for c in at.caption]
+    rows = my_rows(at)
+    assert rows["EMAIL001"][en("assign.my.col_points")] == "1 / 2"
+    assert rows["EMAIL001"][en("assign.my.col_deductions")] == en("assign.my.hints", points="1")
+    assert en("assign.my.score", points="1", max="4") in [m.value for m in at.markdown]
+    assert count(uow, Event, Event.kind == "hint.viewed") == 1
+    run(at)  # a rerun pays nothing more
+    assert count(uow, Event, Event.kind == "hint.viewed") == 1
+    # once paid, the catalog shows it too
+    assert hint in [m.value for m in email_expanders(at)["EMAIL001"].markdown]
+
+
+def test_instructor_notes_are_shown_to_that_student_only(world, paid) -> None:
+    from sandbox import events
+    from sandbox.teaching.scores import GRADE_ADJUSTED
+
+    uow, room, ann = world["uow"], world["room"], world["ann"]
+    bob = factories.student(uow, room, "bob", "Bob Wang")
+    with uow.write() as s:
+        events.record(s, GRADE_ADJUSTED, actor_id=world["teacher"].user_id, class_id=room.id, task_code="EMAIL003",
+                      student_id=ann.user_id, points=2, note="the mail server was down")
+    at = tasks_page(ann)
+    notes = [m.value for m in at.markdown if "the mail server was down" in m.value]
+    assert len(notes) == 1 and en("assign.my.note_adjusted", points="2") in notes[0] and "EMAIL003" in notes[0]
+    assert en("assign.my.notes") in "".join(m.value for m in at.markdown)
+    # the points total counts the adjustment: EMAIL001 passed (2) + EMAIL003 adjusted to 2
+    (total,) = [m for m in at.metric if m.label == en("tasks.points")]
+    assert total.value == "4"
+    other = tasks_page(bob)
+    assert "the mail server was down" not in rendered(other)
+    assert "**Mail week**" in "".join(m.value for m in other.markdown)  # same class, same assignment
+
+
+def test_another_class_assignments_are_not_shown(world, tasks: TaskSet) -> None:
+    from sandbox.teaching import assignments as assign
+
+    uow, teacher = world["uow"], world["teacher"]
+    other = factories.classroom(uow, teacher, name="Other")
+    assign.create_assignment(uow, teacher, other.id, title="Secret homework", kind="tasks",
+                             task_codes=["EMAIL001"], tasks=tasks)
+    at = tasks_page(world["ann"])
+    assert "Secret homework" not in rendered(at)
+    assert en("assign.my.none") in [c.value for c in at.caption]
+
+
+def test_a_chain_assignment_names_the_parts_i_play_and_my_team(world, tasks: TaskSet) -> None:
+    from sandbox.chains import load_chains
+    from sandbox.teaching import assignments as assign
+    from sandbox.teaching import teams
+
+    uow, room, teacher, ann = world["uow"], world["room"], world["teacher"], world["ann"]
+    bob = factories.student(uow, room, "bob", "Bob Wang")
+    assign.create_assignment(uow, teacher, room.id, title="Chain A", kind="chain", chain_id="A",
+                             parties={"buyer": "student", "supplier": "team", "logistics": "bot"}, tasks=tasks)
+    teams.create_team(uow, teacher, room.id, "Red", [ann.user_id, bob.user_id])
+    teams.set_part(uow, teacher, room.id, ann.user_id, "supplier")
+    chain = load_chains()["A"]
+
+    at = tasks_page(ann)
+    caption = " · ".join(c.value for c in at.caption)
+    assert en("assign.my.you_play", parts="采购商 Buyer, 供应商 Supplier") in caption
+    assert en("assign.my.team", team="Red") in caption
+    assert set(my_rows(at)) == set(chain.codes_of("buyer")) | set(chain.codes_of("supplier"))
+
+    at = tasks_page(bob)  # in the team without a part: the student part only
+    assert en("assign.my.you_play", parts="采购商 Buyer") in " · ".join(c.value for c in at.caption)
+    assert set(my_rows(at)) == set(chain.codes_of("buyer"))

@@ -149,10 +149,10 @@ def sign_in(page: Page, server: Server, who: Student) -> None:
     """The app's login form; the student's home page."""
     page.goto(server.url + "/")
     settle(page)
-    expect(page.locator("h1")).to_have_text(en("login.title"))
+    expect(page.locator("h1")).to_have_text([en("login.title")])
     fill(page, login_username=who.username, login_password=PASSWORD)
     page.get_by_role("button", name=en("login.submit")).click()
-    expect(page.locator("h1")).to_have_text(en("home.title", name=who.full_name))
+    expect(page.locator("h1")).to_have_text([en("home.title", name=who.full_name)])
     settle(page)
 
 

@@ -136,7 +136,7 @@ def nav(page: Page, title: str) -> Locator:
 def go(page: Page, title: str, heading: str) -> None:
     """Open a page from the sidebar menu and wait for its heading."""
     nav(page, title).click()
-    expect(page.locator("h1")).to_have_text(heading)
+    expect(page.locator("h1")).to_have_text([heading])  # the new page's one h1 (the old one can linger a moment)
     settle(page)
 
 
@@ -144,10 +144,10 @@ def set_up_class(page: Page, server: Server, name: str = "EC-2026 A") -> str:
     """On a fresh server: first-run setup as instructor Wang Fang, then a class; its enrollment code."""
     page.goto(server.url + "/")
     settle(page)
-    expect(page.locator("h1")).to_have_text(en("setup.title"))
+    expect(page.locator("h1")).to_have_text([en("setup.title")])
     fill(page, setup_username="teacher", setup_full_name="Wang Fang", setup_password=PASSWORD, setup_confirm=PASSWORD)
     page.get_by_role("button", name=en("setup.submit")).click()
-    expect(page.locator("h1")).to_have_text(en("home.title", name="Wang Fang"))
+    expect(page.locator("h1")).to_have_text([en("home.title", name="Wang Fang")])
     settle(page)
     go(page, en("page.classes"), en("classes.title"))
     fill(page, new_class_name=name)

@@ -21,16 +21,16 @@ def test_setup_class_register_refresh_language_logout(
     # --- the instructor: first-run setup
     page.goto(server.url + "/")
     settle(page)
-    expect(page.locator("h1")).to_have_text(en("setup.title"))
+    expect(page.locator("h1")).to_have_text([en("setup.title")])
     fill(page, setup_username="teacher", setup_full_name="Wang Fang", setup_password=PASSWORD, setup_confirm=PASSWORD)
     shoot(page, "01-setup.png")
     page.get_by_role("button", name=en("setup.submit")).click()
-    expect(page.locator("h1")).to_have_text(en("home.title", name="Wang Fang"))
+    expect(page.locator("h1")).to_have_text([en("home.title", name="Wang Fang")])
     settle(page)
 
     # --- creates a class and reads the enrollment code
     nav(page, en("page.classes")).click()
-    expect(page.locator("h1")).to_have_text(en("classes.title"))
+    expect(page.locator("h1")).to_have_text([en("classes.title")])
     settle(page)
     fill(page, new_class_name="EC-2026 A")
     page.get_by_role("button", name=en("classes.create")).click()
@@ -48,9 +48,9 @@ def test_setup_class_register_refresh_language_logout(
     try:
         student.goto(server.url + "/")
         settle(student)
-        expect(student.locator("h1")).to_have_text(en("login.title"))
+        expect(student.locator("h1")).to_have_text([en("login.title")])
         student.get_by_text(en("login.to_register")).click()
-        expect(student.locator("h1")).to_have_text(en("register.title"))
+        expect(student.locator("h1")).to_have_text([en("register.title")])
         settle(student)
         fill(student, reg_code=code.lower(), reg_username="hanmm", reg_full_name="Han Meimei",
              reg_number="2026001", reg_password=PASSWORD, reg_confirm=PASSWORD)
@@ -58,7 +58,7 @@ def test_setup_class_register_refresh_language_logout(
         student.get_by_role("button", name=en("register.submit")).click()
 
         # --- is logged in
-        expect(student.locator("h1")).to_have_text(en("home.title", name="Han Meimei"))
+        expect(student.locator("h1")).to_have_text([en("home.title", name="Han Meimei")])
         expect(student.get_by_text(en("home.your_class", name="EC-2026 A"))).to_be_visible()
         settle(student)
         shoot(student, "04-student-home.png")
@@ -68,19 +68,19 @@ def test_setup_class_register_refresh_language_logout(
         # --- refreshes and is still logged in
         student.reload()
         settle(student)
-        expect(student.locator("h1")).to_have_text(en("home.title", name="Han Meimei"))
+        expect(student.locator("h1")).to_have_text([en("home.title", name="Han Meimei")])
 
         # --- an instructor URL opened by the student falls back to their home, without the code
         student.goto(server.url + "/classes")
         settle(student)
-        expect(student.locator("h1")).to_have_text(en("home.title", name="Han Meimei"))
+        expect(student.locator("h1")).to_have_text([en("home.title", name="Han Meimei")])
         assert code not in student.content()
         student.goto(server.url + "/")  # (and away from the "page not found" notice)
         settle(student)
 
         # --- switches to 简体中文
         student.locator(".st-key-ui_language button").filter(has_text="简体中文").click()
-        expect(student.locator("h1")).to_have_text(zh("home.title", name="Han Meimei"))
+        expect(student.locator("h1")).to_have_text([zh("home.title", name="Han Meimei")])
         expect(nav(student, zh("page.home"))).to_be_visible()
         expect(nav(student, zh("page.account"))).to_be_visible()
         settle(student)
@@ -88,20 +88,20 @@ def test_setup_class_register_refresh_language_logout(
 
         # --- logs out and is back at the login screen (still in Chinese in this tab)
         student.locator(".st-key-nav_logout button").click()
-        expect(student.locator("h1")).to_have_text(zh("login.title"))
+        expect(student.locator("h1")).to_have_text([zh("login.title")])
         settle(student)
         shoot(student, "06-logged-out.png")
         # a refresh stays logged out: the cookie is gone (an anonymous tab follows the browser locale)
         assert not [c for c in context.cookies() if c["name"] == "sandbox_session" and c["value"]]
         student.reload()
         settle(student)
-        expect(student.locator("h1")).to_have_text(en("login.title"))
+        expect(student.locator("h1")).to_have_text([en("login.title")])
 
         # --- the instructor sees the student on the roster
         page.reload()
         settle(page)
         nav(page, en("page.classes")).click()
-        expect(page.locator("h1")).to_have_text(en("classes.title"))
+        expect(page.locator("h1")).to_have_text([en("classes.title")])
         settle(page)
         expect(metric.get_by_test_id("stMetricValue")).to_have_text(code)
         students = page.get_by_test_id("stMetric").filter(has_text=en("class.students"))

@@ -1,7 +1,8 @@
 """The self-learner's bot partners (sandbox.bots.b2b_partners): a student playing the buyer alone,
 or the supplier alone, completes the B2B chain against the bots by calling ``react`` between
 steps, as the pages do after every action; the bots act only on their own documents and never
-earn the student anything."""
+earn the student anything. Logistics mode (a personal sandbox whose learner plays the logistics
+provider) is tested at the end; the whole logistics part is in tests/integration/test_learner.py."""
 
 from __future__ import annotations
 
@@ -300,3 +301,72 @@ def test_demo_artefacts_get_a_contract_signed_by_both_even_in_a_class_without_on
         assert crypto.verify_signature(cert, data, signature)
         assert not crypto.verify_signature(cert, data.replace(b'"total_fen":', b'"total_fen":9', 1), signature)
     assert "contract.json.supplier.sig" in (tmp_path / "README").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- logistics mode
+
+
+def _logistics_company(uow, actor, *, capacity: int = 5000) -> tuple[int, int, str]:
+    """LGS001 and LGS007 by ``actor``: (provider id, warehouse id, provider name)."""
+    from sandbox.logistics import providers
+
+    made = providers.register_provider(uow, actor, name=f"{actor.username} 物流 Logistics", contact_name="林晓",
+                                       phone="010-88886666", address="北京市海淀区 Haidian, Beijing",
+                                       request_id=new_request_id())
+    room = warehouses.add_warehouse(uow, actor, code="WH-01", name="一号仓 Warehouse 1", address="北京市海淀区",
+                                    capacity=capacity, request_id=new_request_id())
+    return made.id, room.id, made.name
+
+
+LEARNER_LABELS = ("applied:", "shipped:", "asked:", "ordered:")
+
+
+def test_a_students_logistics_choice_in_a_class_changes_nothing(room):
+    """Logistics mode is for personal sandboxes only: in a class the bots never apply to a
+    student's provider, ship to it or buy on their own."""
+    from sandbox.teaching import learner
+
+    uow, ann = room["uow"], room["ann"]
+    class_id = room["room"].id
+    learner.choose_part(uow, ann, "A", "logistics", request_id=new_request_id())
+    _logistics_company(uow, ann)
+    assert b2b_partners.learner_carrier(uow, class_id) is None
+    done = b2b_partners.react(uow, class_id) + b2b_partners.react(uow, class_id)
+    assert not any(x.startswith(LEARNER_LABELS) for x in done)
+    with uow.read() as s:
+        assert applications.applications_for_provider(s, ann) == []
+
+
+def test_a_learner_provider_is_applied_to_again_after_a_rejection_and_gets_goods_that_fit(uow):
+    """In a personal sandbox whose learner plays logistics: no provider, no carrier; the bot
+    supplier applies, applies again after a rejection, and ships only what the warehouse holds."""
+    from sandbox.logistics import inbound
+    from sandbox.teaching import learner
+
+    started = learner.start_personal_sandbox(
+        uow, username="lin", full_name="Lin Xiao", password="learn-alone-1", password_confirm="learn-alone-1",
+        language="en", request_id=new_request_id())
+    me, class_id = started.actor, started.class_id
+    learner.choose_part(uow, me, "A", "logistics", request_id=new_request_id())
+    assert b2b_partners.learner_carrier(uow, class_id) is None  # no provider of the learner yet
+    provider_id, room_id, name = _logistics_company(uow, me, capacity=41)
+    carrier = b2b_partners.learner_carrier(uow, class_id)
+    assert carrier is not None and (carrier.provider_id, carrier.warehouse_ids) == (provider_id, (room_id,))
+
+    assert f"applied:{name}" in b2b_partners.react(uow, class_id)
+    with uow.read() as s:
+        (app,) = applications.applications_for_provider(s, me, state=lm.APPLIED)
+    applications.decide(uow, me, app.id, approve=False, note="暂不合作 Not now", request_id=new_request_id())
+    assert f"applied:{name}" in b2b_partners.react(uow, class_id)  # ... and it applies again
+    with uow.read() as s:
+        (app,) = applications.applications_for_provider(s, me, state=lm.APPLIED)
+    applications.decide(uow, me, app.id, approve=True, request_id=new_request_id())
+    done = b2b_partners.react(uow, class_id)
+    assert len([x for x in done if x.startswith("shipped:")]) == 1
+    with uow.read() as s:
+        (arriving,) = inbound.inbound_for_provider(s, me, state=lm.PENDING)
+    assert arriving.warehouse_id == room_id
+    assert [x.quantity for x in arriving.lines] == [20, 20]  # 41 units of room for 2 products, not 2 × 30
+
+    learner.choose_part(uow, me, "A", "buyer", request_id=new_request_id())  # another part: the bots stop serving
+    assert b2b_partners.learner_carrier(uow, class_id) is None
