@@ -279,8 +279,11 @@ if class_tab.open:
             except DomainError as err:
                 ui.show_error(err)
             else:
+                # One slot whether or not the note shows: a rerun that renders fewer elements than
+                # the run before it can leave the old metrics on screen beside the new ones.
+                note = st.empty()
                 if res.first:
-                    st.info(ui.t("packs.first_regrade"), icon=":material/info:")
+                    note.info(ui.t("packs.first_regrade"), icon=":material/info:")
                 cols = st.columns(3)
                 cols[0].metric(ui.t("packs.changed"), len(res.changes))
                 cols[1].metric(ui.t("packs.total_before"), points(res.total_before))
