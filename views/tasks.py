@@ -27,6 +27,7 @@ try:
         class_tasks = ui.class_scenarios(s, actor.class_id)
         mine = assign.my_assignments(s, actor, class_tasks)
         notes = notes_for(s, actor.class_id, actor.user_id)
+        opened = assign.hints_opened(s, actor)
         modules = my_progress(s, actor, class_tasks)
         part_names = {c.id: {p.id: f"{p.label_zh} {p.label_en}" for p in c.parts}
                       for c in assign.class_chains(s, actor.class_id).values()}
@@ -61,6 +62,22 @@ def hint_button(item: assign.MyAssignment, task: assign.MyTask) -> None:
         else:
             ui.form_done(form)
             st.rerun()
+
+
+def free_hint(text: str, opened: bool, form: str, record) -> None:
+    """A free hint: shown once opened; else a button that records the view (no cost: the lab
+    report counts it), then shows it in this run."""
+    if opened:
+        st.info(text, icon=":material/lightbulb:")
+        return
+    if st.button(ui.t("tasks.show_hint"), key=form, icon=":material/lightbulb:"):
+        try:
+            record(request_id=ui.request_id(form))
+        except DomainError as err:
+            ui.show_error(err)
+        else:
+            ui.form_done(form)
+            st.info(text, icon=":material/lightbulb:")
 
 
 def show_assignment(item: assign.MyAssignment) -> None:
@@ -109,8 +126,8 @@ def show_assignment(item: assign.MyAssignment) -> None:
         if a.hint_cost:
             hint_button(item, chosen)
         else:
-            with st.popover(ui.t("tasks.hint"), icon=":material/lightbulb:"):
-                st.write(chosen.task.hint(lang))
+            free_hint(chosen.task.hint(lang), chosen.score.hints > 0, f"hint_{a.id}_{code}",
+                      lambda request_id: assign.view_hint(ui.uow(), actor, a.id, code, request_id=request_id))
 
 
 st.subheader(ui.t("assign.my.title"))
@@ -182,8 +199,9 @@ for module in modules:
                 st.caption(ui.t("assign.my.hint_in", cost=f"{paid[task.code].assignment.hint_cost:g}",
                                 title=ui.plain(paid[task.code].assignment.title)))
             else:
-                with st.popover(ui.t("tasks.hint"), icon=":material/lightbulb:"):
-                    st.write(task.hint(lang))
+                free_hint(task.hint(lang), task.code in opened, f"free_hint_{task.code}",
+                          lambda request_id, code=task.code: assign.view_free_hint(ui.uow(), actor, code,
+                                                                                   request_id=request_id))
             if task.page in TASK_PAGES and ui.page_registered(TASK_PAGES[task.page]):
                 st.page_link(TASK_PAGES[task.page], label=ui.t("tasks.go", page=ui.t(f"page.{task.page}")),
                              icon=":material/arrow_forward:")

@@ -13,7 +13,11 @@ Invariants:
   part, plus the codes of the part their team gave them if that part is a ``team`` part.
 - A hint of an assignment with a hint cost is paid once per (student, task, assignment): the
   first ``view_hint`` writes a ``hint.viewed`` event (actor = the student, ``task_code``,
-  ``data.assignment_id``); later views write nothing. Scores come from ``sandbox.teaching.scores``.
+  ``data.assignment_id``); later views write nothing. A free hint is recorded the same way, once
+  per (student, task) outside assignments (no ``assignment_id``, cost 0), or once per assignment
+  inside a free one, so the lab report counts every hint a student opened. A hint that an
+  assignment of the student's charges for is never handed out for free elsewhere.
+  Scores come from ``sandbox.teaching.scores``.
 """
 
 from __future__ import annotations
@@ -412,6 +416,40 @@ def view_hint(uow: UnitOfWork, actor: Actor, assignment_id: int, task_code: str,
                       subject=f"assignment:{assignment_id}", request_id=request_id, assignment_id=assignment_id,
                       hint_cost=float(row.hint_cost))
         return True
+
+
+def view_free_hint(uow: UnitOfWork, actor: Actor, task_code: str, tasks: TaskSet | None = None,
+                   request_id: str | None = None) -> bool:
+    """Open the hint of one of the class's tasks outside any assignment (free). The first time
+    writes ``hint.viewed`` with no assignment and cost 0, so the lab report counts it and the
+    instructor sees it, and returns True; later times False. Raises auth.forbidden,
+    class.not_found, assignment.unknown_task, assignment.hint_is_paid (an assignment of the
+    student's charges for this hint: it is opened there, never here for free)."""
+    with uow.write() as s:
+        class_id = _student(s, actor)
+        if events.replayed(s, request_id) is not None:
+            return False
+        if task_code not in class_tasks(s, class_id, tasks).tasks:
+            raise DomainError("assignment.unknown_task", task=task_code)
+        paid = paid_hint_codes(my_assignments(s, actor, tasks))
+        if task_code in paid:
+            raise DomainError("assignment.hint_is_paid", task=task_code, title=paid[task_code].assignment.title)
+        if task_code in hints_opened(s, actor):
+            return False
+        events.record(s, HINT_VIEWED, actor=actor, class_id=class_id, task_code=task_code,
+                      subject=f"task:{task_code}", request_id=request_id, hint_cost=0.0)
+        return True
+
+
+def hints_opened(session: Session, actor: Actor) -> set[str]:
+    """The task codes whose hint the logged-in student has opened in their class (anywhere)."""
+    if actor.class_id is None:
+        return set()
+    return set(session.scalars(
+        select(events.Event.task_code).where(events.Event.class_id == actor.class_id,
+                                             events.Event.kind == HINT_VIEWED,
+                                             events.Event.actor_id == actor.user_id)
+    ))
 
 
 # ----------------------------------------------------------------------------- queries

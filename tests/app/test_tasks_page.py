@@ -106,9 +106,32 @@ def test_a_new_student_sees_the_email_tasks_and_is_walked_to_the_first(world, ta
     texts = [m.value for m in first.markdown]
     steps = "\n".join(f"{i}. {s}" for i, s in enumerate(tasks.tasks["EMAIL001"].steps_en, start=1))
     assert steps in texts
-    assert tasks.tasks["EMAIL001"].hint_en in texts
     (link,) = first.get("page_link")
     assert (link.proto.label, link.proto.page) == (en("tasks.go", page=en("page.mailbox")), "mailbox")
+
+
+def test_a_free_hint_opens_on_a_click_and_is_recorded_once(world, tasks: TaskSet) -> None:
+    from sandbox.events import Event
+    from tests.app.helpers import count
+
+    uow, hint = world["uow"], tasks.tasks["EMAIL001"].hint_en
+    at = tasks_page(world["ann"])
+    first = email_expanders(at)["EMAIL001"]
+    assert hint not in [m.value for m in first.markdown] + [i.value for i in first.info]
+    button = at.button(key="free_hint_EMAIL001")
+    assert button.label == en("tasks.show_hint")
+    button.click()
+    run(at)
+    assert hint in [i.value for i in email_expanders(at)["EMAIL001"].info]
+    assert count(uow, Event, Event.kind == "hint.viewed", Event.task_code == "EMAIL001") == 1
+    # opened for good: shown on every later visit, no button, nothing more recorded
+    at = tasks_page(world["ann"])
+    assert hint in [i.value for i in email_expanders(at)["EMAIL001"].info]
+    assert "free_hint_EMAIL001" not in [b.key for b in at.button]
+    assert count(uow, Event, Event.kind == "hint.viewed") == 1
+    # Bob's page still has the button: a hint opened is Ann's alone
+    bob = factories.student(uow, world["room"], "bob", "Bob Wang")
+    assert "free_hint_EMAIL001" in [b.key for b in tasks_page(bob).button]
 
 
 def test_blocked_tasks_name_the_missing_prerequisites(world) -> None:
@@ -171,7 +194,7 @@ def test_chinese_page(world, tasks: TaskSet) -> None:
     assert email_progress(at, "zh_CN") == zh("tasks.module_progress", done=0, total=6, available=6)
     exps = email_expanders(at)
     assert [i.value for i in exps["EMAIL001"].info] == [zh("tasks.ready")]
-    assert tasks.tasks["EMAIL001"].hint_zh in [m.value for m in exps["EMAIL001"].markdown]
+    assert at.button(key="free_hint_EMAIL001").label == zh("tasks.show_hint")
     assert [w.value for w in exps["EMAIL003"].warning] == [zh("tasks.missing", missing="EMAIL001 申请电子邮件")]
     (link,) = exps["EMAIL001"].get("page_link")
     assert link.proto.label == zh("tasks.go", page=zh("page.mailbox"))
@@ -297,7 +320,7 @@ def test_my_assignment_with_scores_and_a_paid_hint(world, paid, tasks: TaskSet) 
     run(at)  # a rerun pays nothing more
     assert count(uow, Event, Event.kind == "hint.viewed") == 1
     # once paid, the catalog shows it too
-    assert hint in [m.value for m in email_expanders(at)["EMAIL001"].markdown]
+    assert hint in [i.value for i in email_expanders(at)["EMAIL001"].info]
 
 
 def test_instructor_notes_are_shown_to_that_student_only(world, paid) -> None:

@@ -237,3 +237,33 @@ def test_assigned_codes_follow_the_part_given_to_a_team_member(uow, klass, tasks
         assert assign.assigned_codes(s, aid + 99, k["ann"].user_id) == []
     bob = mine(uow, k["bob"], tasks, aid)
     assert bob.tasks == () and bob.team == "Blue"
+
+
+def test_a_free_hint_is_recorded_once_and_counted_in_the_lab_report(uow, klass, tasks):
+    from sandbox.teaching.report import student_report
+
+    k = klass
+    assert assign.view_free_hint(uow, k["ann"], "EMAIL001", request_id="f1") is True
+    assert assign.view_free_hint(uow, k["ann"], "EMAIL001", request_id="f1") is False  # double click
+    assert assign.view_free_hint(uow, k["ann"], "EMAIL001", request_id="f2") is False  # already open
+    with uow.read() as s:
+        assert assign.hints_opened(s, k["ann"]) == {"EMAIL001"}
+        assert assign.hints_opened(s, k["bob"]) == set()
+        report = student_report(s, k["teacher"], k["room"].id, k["ann"].user_id, tasks)
+    assert report.hints_used == 1
+    assert {line.code: (line.hints, line.hint_deduction) for line in report.tasks}["EMAIL001"] == (1, 0)
+    with uow.read() as s:
+        (ev,) = s.scalars(select(Event).where(Event.kind == HINT_VIEWED)).all()
+        assert ev.actor_id == k["ann"].user_id and ev.task_code == "EMAIL001"
+        assert "assignment_id" not in (ev.data or {}) and ev.data["hint_cost"] == 0
+
+    # a hint an assignment charges for is not handed out for free; nothing is written
+    email_assignment(uow, k, tasks, hint_cost=0.5)
+    assert code_of(lambda: assign.view_free_hint(uow, k["ann"], "EMAIL003")) == "assignment.hint_is_paid"
+    assert code_of(lambda: assign.view_free_hint(uow, k["ann"], "NOPE999")) == "assignment.unknown_task"
+    assert code_of(lambda: assign.view_free_hint(uow, k["teacher"], "B2B001")) == "auth.forbidden"
+    assert count(uow, Event, Event.kind == HINT_VIEWED) == 1
+    # the free view costs nothing in the paid assignment either
+    with uow.read() as s:
+        (item,) = assign.my_assignments(s, k["ann"], tasks)
+    assert {t.task.code: t.score.hints for t in item.tasks} == {"EMAIL003": 0, "EMAIL001": 0}
