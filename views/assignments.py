@@ -1,8 +1,7 @@
 """Assignments and teams (作业与小组), instructors only: set tasks or a chain with who plays each part,
 dates, late rule and hint cost; form teams by hand or at random and give members their parts."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
@@ -20,25 +19,12 @@ st.caption(ui.t("assign.intro"))
 ui.show_flash()
 
 
-def zone() -> ZoneInfo:
-    """The browser's time zone (dates are typed and shown in it), UTC when unknown."""
-    try:
-        return ZoneInfo(st.context.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-TZ = zone()
-
-
 def shown(at: datetime | None) -> str:
-    return at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if at else "—"
+    """Dates are typed and shown in China time (UTC+8), as on every other page."""
+    return ui.when(at) or "—"
 
 
-def moment(day: date | None, clock: time | None) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day, clock or time(0, 0), tzinfo=TZ).astimezone(UTC)
+moment = ui.china_moment
 
 
 class_id = ui.pick_class(actor, "as_class").id
@@ -69,7 +55,7 @@ def load_edit(views: dict[int, assign.AssignmentView]) -> None:
     if a is None:
         return
     for name, at in (("opens", a.opens_at), ("due", a.due_at)):
-        local = at.astimezone(TZ) if at else None
+        local = at.astimezone(ui.CHINA) if at else None
         st.session_state[f"as_edit_{name}_d"] = local.date() if local else None
         st.session_state[f"as_edit_{name}_t"] = local.time().replace(second=0, microsecond=0) if local else None
     st.session_state["as_edit_title"] = a.title
@@ -179,7 +165,7 @@ if assignments_tab.open:
                                         format_func=lambda c: f"{c} — {chains[c].title_zh} / {chains[c].title_en}")
                 chain = chains[chain_id]
                 st.caption(chain.description(lang))
-            now_local = datetime.now(TZ).replace(minute=0, second=0, microsecond=0)
+            now_local = ui.china_now().replace(minute=0, second=0, microsecond=0)
             st.session_state.setdefault("as_opens_d", now_local.date())
             st.session_state.setdefault("as_opens_t", now_local.time())
             st.session_state.setdefault("as_due_d", now_local.date() + timedelta(days=7))

@@ -6,7 +6,7 @@ Every widget is outside the fragment (changing one reruns the page and redefines
 the fragment is called once per run, so its keyed elements never collide.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -19,7 +19,6 @@ from sandbox.scenarios.charts import completion_by_task, score_distribution, tim
 from sandbox.teaching import board as boards
 
 POLL_SECONDS = 15
-CHINA = timezone(timedelta(hours=8))
 # status cell colours (a badge without emoji: a classroom PC may have no emoji font)
 BADGE = {
     boards.WORKING: "background-color: #e8f5e9; color: #1b5e20",
@@ -91,7 +90,7 @@ def live_board() -> None:
     m[0].metric(ui.t("board.students"), len(board.students))
     for col, status in zip(m[1:], (boards.WORKING, boards.STUCK, boards.FINISHED, boards.NOT_STARTED), strict=True):
         col.metric(ui.t(f"board.state.{status}"), board.count(status))
-    st.caption(ui.t("board.updated", time=board.now.astimezone(CHINA).strftime("%H:%M:%S")))
+    st.caption(ui.t("board.updated", time=ui.when(board.now, "%H:%M:%S")))
 
     total = len(board.tasks)
     status_col = ui.t("board.status")

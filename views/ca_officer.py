@@ -24,7 +24,7 @@ ui.show_flash()
 
 
 def when(at: object) -> str:
-    return at.strftime("%Y-%m-%d %H:%M") if hasattr(at, "strftime") else ""
+    return at.strftime("%Y-%m-%d %H:%M UTC") if hasattr(at, "strftime") else ""  # as on the CA page
 
 
 with ui.uow().read() as s:

@@ -4,7 +4,6 @@ reset a class for the next group (export first), export a class archive and impo
 import csv
 import io
 import secrets
-from datetime import timedelta, timezone
 
 import streamlit as st
 
@@ -14,8 +13,6 @@ from sandbox.errors import DomainError
 from sandbox.i18n import LANGUAGE_NAMES, LANGUAGES
 from sandbox.identity import queries, services
 from sandbox.teaching import archive, reset
-
-CHINA = timezone(timedelta(hours=8))  # times shown as in the rest of the teaching pages (UTC+8)
 
 actor = ui.require_role(INSTRUCTOR)
 st.title(ui.t("classes.title"))
@@ -149,8 +146,8 @@ if roster_tab.open:
                         number: r.student_number,
                         username: r.username,
                         full_name: r.full_name,
-                        joined: r.joined_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                        last: r.last_login.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if r.last_login else "",
+                        joined: ui.when(r.joined_at),
+                        last: ui.when(r.last_login),
                         pending: r.must_change_password,
                     }
                     for r in rows

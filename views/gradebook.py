@@ -3,7 +3,6 @@ class or one assignment (its tasks, points under its rules), charts (completion 
 distribution, time per task), and the CSV export (one column per task, as `python -m sandbox grade`)."""
 
 import re
-from datetime import timedelta, timezone
 
 import streamlit as st
 
@@ -14,8 +13,6 @@ from sandbox.scenarios.charts import completion_by_task, score_distribution, tim
 from sandbox.scenarios.model import MODULES
 from sandbox.teaching import board as boards
 from sandbox.teaching.scores import Rules, TaskScore
-
-CHINA = timezone(timedelta(hours=8))
 
 actor = ui.require_role(INSTRUCTOR)
 lang = ui.lang()
@@ -56,7 +53,7 @@ if not book.students:
 
 
 def rules_text(rules: Rules) -> str:
-    due = (ui.t("board.gb.due", due=rules.due_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"))
+    due = (ui.t("board.gb.due", due=ui.when(rules.due_at))
            if rules.due_at else ui.t("board.gb.no_due"))
     late = ui.t("board.gb.late_counts", pct=rules.late_penalty_pct) if rules.late_counts else ui.t("board.gb.late_zero")
     hints = ui.t("board.gb.hint_cost", cost=f"{rules.hint_cost:g}") if rules.hint_cost else ui.t("board.gb.hints_free")

@@ -1,7 +1,6 @@
 """Instructor interventions (教师干预): adjust a score, unlock a payment password, settle a stuck
 document — each with a note the student sees — and the history of interventions."""
 
-from datetime import timedelta, timezone
 
 import streamlit as st
 
@@ -12,8 +11,6 @@ from sandbox.ledger.money import format_fen
 from sandbox.scenarios.grading import StudentRef, class_students
 from sandbox.teaching import interventions
 from sandbox.teaching.scores import score_class
-
-CHINA = timezone(timedelta(hours=8))  # as the other teaching pages show times
 
 actor = ui.require_role(INSTRUCTOR)
 st.title(ui.t("page.interventions"))
@@ -154,7 +151,7 @@ if history_tab.open:
             st.info(ui.t("intervene.no_history"))
         else:
             st.dataframe(
-                [{ui.t("intervene.when"): r.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                [{ui.t("intervene.when"): ui.when(r.at),
                   ui.t("intervene.what"): ui.t(f"intervene.kinds.{r.kind.replace('.', '_')}"),
                   ui.t("intervene.student"): r.student, ui.t("intervene.task"): r.task_code or "",
                   ui.t("intervene.points"): f"{r.data.get('points', 0):g}" if r.kind == "grade.adjusted" else "",

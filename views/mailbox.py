@@ -24,10 +24,6 @@ for _key, _value in st.session_state.pop("mail_reset", {}).items():
 VIEWS = ("inbox", "sent", "drafts", "trash", "compose", "configure")
 
 
-def when(at: object) -> str:
-    return at.strftime("%Y-%m-%d %H:%M") if hasattr(at, "strftime") else ""
-
-
 def clear(*keys: str) -> None:
     for key in keys:
         st.session_state.pop(key, None)
@@ -92,7 +88,7 @@ def show_message(view: queries.MailView) -> None:
         else:
             st.text(ui.t("email.from", sender=view.sender))
         st.text(ui.t("email.to", to=", ".join(view.to)))
-        st.text(ui.t("email.date", at=when(view.at)))
+        st.text(ui.t("email.date", at=ui.when(view.at)))
         st.text(ui.t("email.subject_line", subject=view.subject or ui.t("email.no_subject")))
         if view.in_reply_to_subject is not None:
             st.text(ui.t("email.in_reply_to", subject=view.in_reply_to_subject))
@@ -182,7 +178,7 @@ def folder_view(name: str) -> None:
                 ui.t("email.col_from"): r.sender,
                 ui.t("email.col_to"): ", ".join(r.to),
                 ui.t("email.col_subject"): r.subject,
-                ui.t("email.col_date"): when(r.at),
+                ui.t("email.col_date"): ui.when(r.at),
                 ui.t("email.col_read"): r.read,
                 **({ui.t("email.col_folder"): ui.t(f"email.{r.folder}")} if name == "trash" else {}),
             }
@@ -196,7 +192,7 @@ def folder_view(name: str) -> None:
     def label(item_id: int) -> str:
         r = by_id[item_id]
         who = r.sender if name in ("inbox", "trash") else ", ".join(r.to)
-        return f"{when(r.at)} · {who} · {r.subject or ui.t('email.no_subject')}"
+        return f"{ui.when(r.at)} · {who} · {r.subject or ui.t('email.no_subject')}"
 
     picked = st.selectbox(
         ui.t("email.open"), list(by_id), index=None, format_func=label, key=f"mail_pick_{name}",

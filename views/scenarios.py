@@ -2,7 +2,6 @@
 upload with validation (nothing stored unless the whole file is valid), and per class: the packs
 it uses, load/unload, and Regrade with the table of what changed."""
 
-from datetime import timedelta, timezone
 
 import streamlit as st
 
@@ -13,17 +12,11 @@ from sandbox.errors import DomainError
 from sandbox.scenarios.loader import ScenarioError
 from sandbox.teaching import packs, regrade
 
-CHINA = timezone(timedelta(hours=8))
-
 actor = ui.require_role(INSTRUCTOR)
 lang = ui.lang()
 st.title(ui.t("packs.title"))
 st.caption(ui.t("packs.intro"))
 ui.show_flash()
-
-
-def when(at: object) -> str:
-    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if hasattr(at, "astimezone") else ""
 
 
 def both(zh: str, en: str) -> str:
@@ -118,7 +111,7 @@ if library_tab.open:
                     ui.t("packs.col_source"): ui.t("packs.shipped") if p.shipped else ui.t("packs.uploaded"),
                     ui.t("packs.col_count"): len(p.task_codes),
                     ui.t("packs.col_by"): p.uploaded_by or "",
-                    ui.t("packs.col_at"): when(p.uploaded_at),
+                    ui.t("packs.col_at"): ui.when(p.uploaded_at),
                 }
                 for p in lib
             ],
@@ -202,7 +195,7 @@ if class_tab.open:
                         ui.t("packs.col_kind"): kind_label(p.kind),
                         ui.t("packs.col_codes"): " ".join(p.task_codes),
                         ui.t("packs.col_by"): p.loaded_by or "",
-                        ui.t("packs.col_at"): when(p.loaded_at),
+                        ui.t("packs.col_at"): ui.when(p.loaded_at),
                     }
                     for i, p in enumerate(loaded, start=1)
                 ],
@@ -271,7 +264,7 @@ if class_tab.open:
                 st.session_state["packs_snapshot"] = history[0].id
             shown = st.selectbox(
                 ui.t("packs.snapshot_pick"), list(snaps), key="packs_snapshot",
-                format_func=lambda i: f"#{i} · {when(snaps[i].taken_at)} · {snaps[i].reason or '—'}",
+                format_func=lambda i: f"#{i} · {ui.when(snaps[i].taken_at)} · {snaps[i].reason or '—'}",
             )
             try:
                 with ui.uow().read() as s:
@@ -326,7 +319,7 @@ if class_tab.open:
                 [
                     {
                         "#": h.id,
-                        ui.t("packs.col_at"): when(h.taken_at),
+                        ui.t("packs.col_at"): ui.when(h.taken_at),
                         ui.t("packs.col_by"): h.taken_by or "",
                         ui.t("packs.col_reason"): h.reason,
                         ui.t("packs.col_students"): h.students,

@@ -2,7 +2,6 @@
 then the catalog's modules and tasks, progress, and the next step to take."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -35,14 +34,8 @@ except DomainError as err:
     ui.show_error(err)
     st.stop()
 
-try:
-    TZ = ZoneInfo(st.context.timezone or "UTC")
-except (ZoneInfoNotFoundError, ValueError):
-    TZ = ZoneInfo("UTC")
-
-
 def shown(at: datetime | None) -> str:
-    return at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if at else "—"
+    return ui.when(at) or "—"  # China time (UTC+8), as on every page
 
 
 def hint_button(item: assign.MyAssignment, task: assign.MyTask) -> None:

@@ -17,6 +17,7 @@ import gc
 import json
 import re
 import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, NoReturn
 
 import streamlit as st
@@ -102,6 +103,30 @@ def error_text(err: DomainError) -> str:
     if isinstance(params.get("reason"), str) and params["reason"] in messages("en"):
         params["reason"] = t(params["reason"], **{**params, "field": t("field.roster_value")})
     return t(err.code, **params)
+
+
+#: The one clock every page shows and takes times in: China Standard Time (UTC+8, no daylight
+#: saving), the bank's day too. Times are stored in UTC.
+CHINA = timezone(timedelta(hours=8), "UTC+8")
+
+
+def when(at: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as every page shows it, in China time (UTC+8); '' when there is none."""
+    if not isinstance(at, datetime):
+        return ""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(CHINA).strftime(fmt)
+
+
+def china_moment(day: date | None, clock: object = None) -> datetime | None:
+    """A date (and time of day, else midnight) typed in China time, as the UTC instant stored."""
+    if day is None:
+        return None
+    hour_minute = clock if clock is not None else datetime.min.time()
+    return datetime.combine(day, hour_minute, tzinfo=CHINA).astimezone(UTC)
+
+
+def china_now() -> datetime:
+    return datetime.now(CHINA)
 
 
 def show_error(err: DomainError) -> None:

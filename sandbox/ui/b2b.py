@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -40,7 +40,7 @@ from sandbox.logistics import states as lgs_states
 
 log = logging.getLogger(__name__)
 
-CHINA = timezone(timedelta(hours=8))
+CHINA = ui.CHINA
 TOKEN = {BUYER: "b2b_buyer_token", SUPPLIER: "b2b_supplier_token"}
 LOGIN_TASK = {BUYER: "B2B003", SUPPLIER: "B2B004"}
 _RESET = "b2b_reset"
@@ -69,7 +69,7 @@ def yuan(fen: int | None) -> str:
 
 def when(at: datetime | None) -> str:
     """A time in China time (UTC+8), to the minute."""
-    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if at is not None else ""
+    return ui.when(at)
 
 
 def today() -> date:

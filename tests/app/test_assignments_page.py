@@ -193,8 +193,9 @@ def test_an_instructor_moves_the_due_date_and_changes_the_hint_cost(world) -> No
                                    opens_at=opens, due_at=opens + timedelta(days=7), tasks=load_directory())
     at = page(teacher)
     assert at.text_input(key="as_edit_title").value == "Mail week"
-    assert at.date_input(key="as_edit_due_d").value == (opens + timedelta(days=7)).date()  # AppTest's zone: UTC
-    assert at.time_input(key="as_edit_opens_t").value == time(8, 0)
+    # typed and shown in China time: 08:00 UTC is 16:00 (UTC+8), the same day
+    assert at.date_input(key="as_edit_due_d").value == (opens + timedelta(days=7)).date()
+    assert at.time_input(key="as_edit_opens_t").value == time(16, 0)
 
     at.date_input(key="as_edit_due_d").set_value(opens.date() - timedelta(days=1))
     submit(at, "as_edit_form")
