@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+import sandbox.models  # noqa: F401  (fills Base.metadata)
 from sandbox.db import Base, Database
 from sandbox.migrate import upgrade
 from sandbox.uow import UnitOfWork
@@ -80,10 +81,16 @@ def fresh_sqlite_url(template: Path, folder: Path) -> str:
 
 
 def empty_postgres(url: str) -> str:
+    """Every table emptied and every id sequence restarted, as TRUNCATE … RESTART IDENTITY would,
+    but with DELETE (children first) in one round trip: TRUNCATE of 54 tables takes ~0.3 s per
+    test (new files for each table), DELETE of a test's few rows ~0.01 s."""
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = reversed(Base.metadata.sorted_tables)  # every model: sandbox.models is imported above
+    deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in tables)  # noqa: S608 (our own table names)
+    restart = ("SELECT setval(c.oid, 1, false) FROM pg_class c "
+               "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace")
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql(f"{deletes}; {restart}")
     engine.dispose()
     return url
 
