@@ -63,14 +63,15 @@ def free_hint(text: str, opened: bool, form: str, record) -> None:
     if opened:
         st.info(text, icon=":material/lightbulb:")
         return
-    if st.button(ui.t("tasks.show_hint"), key=form, icon=":material/lightbulb:"):
+    slot = st.empty()  # the button, replaced in place by the hint once opened
+    if slot.button(ui.t("tasks.show_hint"), key=form, icon=":material/lightbulb:"):
         try:
             record(request_id=ui.request_id(form))
         except DomainError as err:
             ui.show_error(err)
         else:
             ui.form_done(form)
-            st.info(text, icon=":material/lightbulb:")
+            slot.info(text, icon=":material/lightbulb:")
 
 
 def show_assignment(item: assign.MyAssignment) -> None:
