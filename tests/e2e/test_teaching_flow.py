@@ -3,14 +3,18 @@
 upload a scenario pack (a broken one refused, a fixed one validated) → load it into the class →
 set an assignment → the student, in her own browser, opens a mailbox (EMAIL001) → the instructor's
 progress board shows it without a reload → regrade shows her EMAIL001 going 0 → 5 → the gradebook
-CSV has one column per task and the lab report PDF downloads → the class is reset and the student
-still logs in, with the task to do again. Screenshots 70–77 in test-artifacts/screenshots/.
+CSV has one column per task and the lab report PDF downloads → the class archive (ZIP) downloads on
+the reset tab, a wrong class name resets nothing, the right one empties the world and the student
+still logs in, with the task to do again. Also: the board's live toggle pauses polling, and the
+gradebook draws its charts. Screenshots 70–77 in test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from pathlib import Path
 
 import pypdf
@@ -125,6 +129,11 @@ def test_upload_assign_board_regrade_export_and_reset(
         assert page.evaluate("window.__no_reload") == "still here"
         settle(page)
         shoot(page, "73-teaching-board-live.png")
+        # pausing stops the polling (the toggle reruns the page once; nothing else changes it)
+        page.locator(".st-key-board_live").get_by_text(en("board.live", seconds=15)).click()
+        settle(page)
+        expect(page.locator(".st-key-board_live input")).not_to_be_checked()
+        expect(board_row(page, "Han Meimei")).to_contain_text("EMAIL001")
 
         # --- regrade: what changed since the first snapshot
         regrade(page)
@@ -135,6 +144,7 @@ def test_upload_assign_board_regrade_export_and_reset(
 
         # --- the gradebook CSV: one column per task, her 5 points under EMAIL001
         go(page, en("page.gradebook"), en("gradebook.title"))
+        expect(page.locator("[data-testid=stPlotlyChart]").first).to_be_visible()
         with page.expect_download() as got:
             page.locator(".st-key-gb_export button").click()
         table = list(csv.DictReader(io.StringIO(open(got.value.path(), encoding="utf-8-sig").read())))
@@ -155,6 +165,20 @@ def test_upload_assign_board_regrade_export_and_reset(
         # --- reset for the next group: confirmation by the class name; the roster stays
         go(page, en("page.classes"), en("classes.title"))
         tab(page, "reset.tab")
+        # export first, right on the reset tab: a ZIP of roster, scores and the event log
+        page.locator(".st-key-reset_prepare button").click()
+        settle(page)
+        with page.expect_download() as got:
+            page.locator(".st-key-reset_download button").click()
+        assert got.value.suggested_filename.startswith("class-EC-2026-A-")
+        with zipfile.ZipFile(io.BytesIO(open(got.value.path(), "rb").read())) as zf:
+            assert json.loads(zf.read("manifest.json"))["class"]["name"] == CLASS
+            assert b"hanmm" in zf.read("roster.csv") and b"mailbox" in zf.read("events.jsonl")
+        # a wrong name is refused and resets nothing
+        fill(page, reset_confirm="EC-2026")
+        page.get_by_role("button", name=en("reset.submit")).click()
+        settle(page)
+        expect(page.get_by_test_id("stAlertContentError")).to_contain_text("Nothing was reset")
         fill(page, reset_confirm=CLASS)
         shoot(page, "76-teaching-reset.png")
         page.get_by_role("button", name=en("reset.submit")).click()
