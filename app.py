@@ -9,6 +9,7 @@ import streamlit as st
 
 from sandbox import ui
 from sandbox.actor import INSTRUCTOR
+from sandbox.config import learners_per_hour
 from sandbox.pages import TASK_PAGE_MENU, TASK_PAGES
 
 st.set_page_config(page_title="E-commerce Sandbox · 电子商务实验室", page_icon=":material/storefront:", layout="wide")
@@ -29,8 +30,9 @@ elif actor is None:
     pages = [
         page("views/login.py", "page.login", ":material/login:", "login", default=True),
         page("views/register.py", "page.register", ":material/how_to_reg:", "register"),
-        page("views/learner.py", "page.learner", ":material/explore:", "learn"),
     ]
+    if learners_per_hour() > 0:  # self-learner mode can be turned off (SANDBOX_LEARNERS_PER_HOUR=0)
+        pages.append(page("views/learner.py", "page.learner", ":material/explore:", "learn"))
 elif actor.must_change_password:
     pages = [page("views/account.py", "page.account", ":material/manage_accounts:", "account", default=True)]
 elif actor.role == INSTRUCTOR:

@@ -26,6 +26,10 @@ Invariants:
   move now: the step of mine before it is done) or ``later``.
 - Starting a sandbox uses identity's ``ensure_username_free`` and ``new_user``, so the user name
   and password rules are exactly those of ``register_student``.
+- At most ``config.learners_per_hour()`` sandboxes start in any hour on one server (counted from
+  ``learner.started`` events; ``learner.too_many`` beyond, nothing created); 0 turns the mode off
+  (``learner.disabled``), and app.py then offers no *Learn on my own* page. A soft cap: two
+  starts racing for the last place may both get in.
 """
 
 from __future__ import annotations
@@ -33,15 +37,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox import events
 from sandbox.actor import STUDENT, Actor
 from sandbox.chains import Chain, load_chains
+from sandbox.config import learners_per_hour
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
 from sandbox.i18n import LANGUAGES
@@ -144,6 +150,19 @@ def _personal_code() -> str:
     return "~" + secrets.token_hex(7)
 
 
+def _check_capacity(session: Session) -> None:
+    limit = learners_per_hour()
+    if limit <= 0:
+        raise DomainError("learner.disabled")
+    since = utcnow() - timedelta(hours=1)
+    started = session.scalar(
+        select(func.count()).select_from(events.Event)
+        .where(events.Event.kind == "learner.started", events.Event.at >= since)
+    )
+    if (started or 0) >= limit:
+        raise DomainError("learner.too_many", limit=limit)
+
+
 def start_personal_sandbox(
     uow: UnitOfWork, *, username: str, full_name: str, password: str, password_confirm: str, language: str | None,
     request_id: str | None = None,
@@ -158,6 +177,7 @@ def start_personal_sandbox(
         with uow.write() as s:
             if events.replayed(s, request_id) is not None:
                 raise DomainError("learner.already_started")
+            _check_capacity(s)
             identity.ensure_username_free(s, name)
             user = identity.new_user(s, username=name, full_name=full, role=STUDENT, password=pw, must_change=False)
             user.language = lang

@@ -61,6 +61,27 @@ def test_the_login_page_links_to_learning_on_my_own(app_db: UnitOfWork) -> None:
     assert en("learner.login_link") in [p.label for p in at.get("page_link")]
 
 
+def test_a_server_without_self_learning_offers_no_link(app_db: UnitOfWork, monkeypatch) -> None:
+    monkeypatch.setenv("SANDBOX_LEARNERS_PER_HOUR", "0")
+    factories.instructor(app_db)
+    at = run(new_app())
+    assert titles(at) == [en("login.title")]
+    assert en("learner.login_link") not in [p.label for p in at.get("page_link")]
+
+
+def test_past_the_hourly_limit_the_form_says_so_in_chinese_and_creates_nothing(app_db: UnitOfWork,
+                                                                                monkeypatch) -> None:
+    monkeypatch.setenv("SANDBOX_LEARNERS_PER_HOUR", "1")
+    factories.instructor(app_db)
+    sandbox(app_db, "mei")
+    at = open_learner("zh_CN")
+    fill_form(at)
+    submit(at, "learner_form")
+    assert errors(at) == [zh("learner.too_many", limit=1)]
+    assert "actor" not in at.session_state
+    assert count(app_db, Classroom, Classroom.kind == "personal") == 1
+
+
 def test_a_visitor_starts_a_personal_sandbox_and_is_signed_in(app_db: UnitOfWork) -> None:
     factories.instructor(app_db)
     at = open_learner()

@@ -5,6 +5,7 @@ provider's) and the bots react."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,41 @@ def test_two_sandboxes_get_their_own_classes_and_seeds(uow):
     with uow.read() as s:
         rooms = [s.get(Classroom, a.class_id), s.get(Classroom, b.class_id)]
         assert all(r is not None and r.kind == "personal" for r in rooms)
+
+
+def test_at_most_the_hourly_number_of_sandboxes_start(uow, monkeypatch):
+    monkeypatch.setenv("SANDBOX_LEARNERS_PER_HOUR", "2")
+    start(uow)
+    start(uow, username="mei", full_name="Mei Chen")
+    before = counts(uow)
+    with pytest.raises(DomainError) as err:
+        start(uow, username="tao", full_name="Tao Wu")
+    assert (err.value.code, err.value.params["limit"]) == ("learner.too_many", 2)
+    assert counts(uow) == before
+    # an hour later there is room again
+    with uow.write() as s:
+        for ev in s.scalars(select(Event).where(Event.kind == "learner.started")):
+            ev.at = ev.at - timedelta(minutes=61)
+    assert start(uow, username="tao", full_name="Tao Wu").class_id
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_self_learning_turned_off_creates_nothing(uow, monkeypatch, value):
+    monkeypatch.setenv("SANDBOX_LEARNERS_PER_HOUR", value)
+    before = counts(uow)
+    with pytest.raises(DomainError) as err:
+        start(uow)
+    assert err.value.code == "learner.disabled"
+    assert counts(uow) == before
+
+
+def test_an_unreadable_limit_keeps_the_default(monkeypatch):
+    from sandbox.config import LEARNERS_PER_HOUR, learners_per_hour
+
+    monkeypatch.setenv("SANDBOX_LEARNERS_PER_HOUR", "lots")
+    assert learners_per_hour() == LEARNERS_PER_HOUR == 60
+    monkeypatch.delenv("SANDBOX_LEARNERS_PER_HOUR")
+    assert learners_per_hour() == 60
 
 
 @pytest.mark.parametrize(
