@@ -273,6 +273,27 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune_sandboxes(args: argparse.Namespace) -> int:
+    """Remove self-learners' personal sandboxes idle for ``--idle-days`` days, whole (world, class,
+    learner); ``--dry-run`` lists them only. Classes and archives are never touched."""
+    from sandbox.teaching.prune import prune_sandboxes
+
+    if args.idle_days < 0:
+        print("--idle-days must be 0 or more", file=sys.stderr)
+        return 2
+    url = args.db or database_url()
+    upgrade(url)
+    found = prune_sandboxes(_uow(url), idle_days=args.idle_days, dry_run=args.dry_run)
+    for p in found:
+        print(f"  {p.username}  (class {p.class_id}, last active {p.last_active:%Y-%m-%d %H:%M} UTC)"
+              + ("" if args.dry_run else f": {p.rows} rows"))
+    if args.dry_run:
+        print(f"{len(found)} personal sandbox(es) idle for {args.idle_days} days would be removed")
+    else:
+        print(f"{len(found)} personal sandbox(es) removed")
+    return 0
+
+
 def cmd_scenarios_validate(args: argparse.Namespace) -> int:
     """Check scenario files (tasks) or chain files (``parts`` and ``steps``) without loading them:
     one line per file, "OK" with what it holds or the first problem with file, line, task and field."""
@@ -341,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     rs.add_argument("--drop-roster", action="store_true", help="also remove the students from the class")
     rs.add_argument("--db", help="database URL")
     rs.set_defaults(func=cmd_reset)
+    pr = sub.add_parser("prune-sandboxes", help="remove self-learners' sandboxes idle for N days")
+    pr.add_argument("--idle-days", type=int, required=True, metavar="N")
+    pr.add_argument("--dry-run", action="store_true", help="list them, remove nothing")
+    pr.add_argument("--db", help="database URL")
+    pr.set_defaults(func=cmd_prune_sandboxes)
     sc = sub.add_parser("scenarios", help="scenario files")
     sc_sub = sc.add_subparsers(dest="scenarios_command", required=True)
     val = sc_sub.add_parser("validate", help="check scenario or chain files; exit 1 if any is invalid")

@@ -129,6 +129,16 @@ def _belongs(table: Table, class_id: int) -> ColumnElement[bool]:
     return or_(*[fk.parent.in_(_ids_of(fk.column.table, class_id)) for fk in links])
 
 
+def delete_world(session: Session, class_id: int) -> dict[str, int]:
+    """Delete the world rows of a class, children first: ``{table: rows deleted}`` (tables with rows)."""
+    deleted: dict[str, int] = {}
+    for table in world_tables():
+        n = session.execute(delete(table).where(_belongs(table, class_id))).rowcount
+        if n:
+            deleted[table.name] = int(n)
+    return deleted
+
+
 def _kept_event() -> ColumnElement[bool]:
     return or_(Event.kind.in_(sorted(KEPT_EVENT_KINDS)), *[Event.kind.startswith(p) for p in KEPT_EVENT_PREFIXES])
 
@@ -197,8 +207,8 @@ def reset_class(
             if n:
                 deleted[name] = deleted.get(name, 0) + int(n)
 
-        for table in world_tables():
-            count(table.name, s.execute(delete(table).where(_belongs(table, class_id))).rowcount)
+        for name, n in delete_world(s, class_id).items():
+            count(name, n)
         count("events", s.execute(
             delete(Event).where(Event.class_id == class_id, ~_kept_event())
             .execution_options(synchronize_session=False)).rowcount)
