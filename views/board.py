@@ -41,11 +41,7 @@ try:
 except DomainError as err:
     ui.show_error(err)
     st.stop()
-titles = {a.id: a.title for a in assignments}
-assignment_id = cols[1].selectbox(
-    ui.t("board.assignment"), [None, *titles], key="board_assignment",
-    format_func=lambda i: ui.t("board.all_tasks") if i is None else titles.get(i, "?"),
-)
+assignment_id = ui.pick_assignment(assignments, "board_assignment", cols[1])
 stuck_minutes = cols[2].number_input(
     ui.t("board.stuck_after"), min_value=boards.STUCK_MINUTES_RANGE[0], max_value=boards.STUCK_MINUTES_RANGE[1],
     value=10, step=1, key="board_stuck", help=ui.t("board.stuck_help"),

@@ -28,11 +28,7 @@ try:
 except DomainError as err:
     ui.show_error(err)
     st.stop()
-titles = {a.id: a.title for a in assignments}
-assignment_id = cols[1].selectbox(
-    ui.t("board.assignment"), [None, *titles], key="gb_assignment",
-    format_func=lambda i: ui.t("board.all_tasks") if i is None else titles.get(i, "?"),
-)
+assignment_id = ui.pick_assignment(assignments, "gb_assignment", cols[1])
 offered = [m for m in MODULES if tasks.in_module(m)]
 module = cols[2].selectbox(
     ui.t("gradebook.module"), ["*", *offered], key="gb_module",

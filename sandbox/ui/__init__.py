@@ -317,6 +317,16 @@ def pick_class(actor: Actor, key: str, where: Any = None) -> Any:
     return by_id[chosen]
 
 
+def pick_assignment(assignments: Any, key: str, where: Any = None) -> int | None:
+    """The assignment picker of the board and the gradebook: "all tasks" (None) or one of the
+    class's assignments (views with ``id`` and ``title``); the chosen id."""
+    titles = {a.id: a.title for a in assignments}
+    return (where or st).selectbox(
+        t("board.assignment"), [None, *titles], key=key,
+        format_func=lambda i: t("board.all_tasks") if i is None else titles.get(i, "?"),
+    )
+
+
 def class_scenarios(session: Any, class_id: int) -> TaskSet:
     """The tasks a class uses: the shipped ones with the class's loaded scenario packs on top."""
     from sandbox.teaching.packs import class_tasks
