@@ -59,6 +59,11 @@ def load_edit(views: dict[int, assign.AssignmentView]) -> None:
         st.session_state[f"as_edit_{name}_d"] = local.date() if local else None
         st.session_state[f"as_edit_{name}_t"] = local.time().replace(second=0, microsecond=0) if local else None
     st.session_state["as_edit_title"] = a.title
+    if a.kind == "chain":
+        for part, party in a.parties.items():
+            st.session_state[f"as_edit_party_{part}"] = party
+    else:  # a code whose pack was unloaded since is no longer offered
+        st.session_state["as_edit_tasks"] = [c for c in a.task_codes if c in tasks.tasks]
     st.session_state["as_edit_late_counts"] = a.late_counts
     st.session_state["as_edit_penalty"] = a.late_penalty_pct
     st.session_state["as_edit_hint_cost"] = float(a.hint_cost)
@@ -66,7 +71,7 @@ def load_edit(views: dict[int, assign.AssignmentView]) -> None:
 
 
 def edit_assignment(current: list[assign.AssignmentView]) -> None:
-    """Change an assignment's title, dates and rules (its tasks and parts stay)."""
+    """Change an assignment's title, its tasks (or who plays each part of its chain), dates and rules."""
     views = {a.id: a for a in current}
     if st.session_state.get("as_edit_pick") not in views:
         st.session_state["as_edit_pick"] = current[0].id
@@ -76,6 +81,19 @@ def edit_assignment(current: list[assign.AssignmentView]) -> None:
         load_edit(views)
     with st.form("as_edit_form"):
         title = st.text_input(ui.t("field.assign.title"), max_chars=100, key="as_edit_title")
+        a = views[pick]
+        chain = chains.get(a.chain_id or "")
+        picked: list[str] = []
+        parties: dict[str, str] = dict(a.parties)  # as they are, for a chain no longer loaded
+        if a.kind != "chain":
+            picked = st.multiselect(ui.t("assign.pick_tasks"), list(tasks.tasks), format_func=task_label,
+                                    key="as_edit_tasks", placeholder=ui.t("assign.pick_tasks_placeholder"))
+        elif chain is not None:
+            for part in chain.parts:
+                parties[part.id] = st.selectbox(
+                    ui.t("assign.party_of", part=f"{part.label_zh} {part.label_en} ({part.id})"),
+                    assign.PARTIES, format_func=PARTY_TEXT.get, key=f"as_edit_party_{part.id}",
+                )
         dates = st.columns(4)
         opens_d = dates[0].date_input(ui.t("assign.opens_date"), key="as_edit_opens_d")
         opens_t = dates[1].time_input(ui.t("assign.opens_time"), key="as_edit_opens_t")
@@ -89,11 +107,10 @@ def edit_assignment(current: list[assign.AssignmentView]) -> None:
                                           key="as_edit_hint_cost")
         save = st.form_submit_button(ui.t("assign.save"), type="primary", icon=":material/save:")
     if save:
-        a = views[pick]
         try:
             assign.update_assignment(
-                ui.uow(), actor, a.id, title=title, kind=a.kind, task_codes=a.task_codes, chain_id=a.chain_id,
-                parties=a.parties if a.kind == "chain" else None, opens_at=moment(opens_d, opens_t),
+                ui.uow(), actor, a.id, title=title, kind=a.kind, task_codes=picked if a.kind != "chain" else None,
+                chain_id=a.chain_id, parties=parties if a.kind == "chain" else None, opens_at=moment(opens_d, opens_t),
                 due_at=moment(due_d, due_t), late_counts=late_counts, late_penalty_pct=int(penalty),
                 hint_cost=float(hint_cost), request_id=ui.request_id("as_edit"), tasks=ui.scenarios(),
             )

@@ -209,3 +209,45 @@ def test_an_instructor_moves_the_due_date_and_changes_the_hint_cost(world) -> No
     (row,) = stored(uow)
     assert (row.id, row.hint_cost, row.late_counts, row.task_codes) == (aid, 0.5, False, ["EMAIL001"])
     assert (row.opens_at, row.due_at) == (opens, datetime(2026, 3, 16, 8, 0, tzinfo=UTC))
+
+
+def test_an_instructor_changes_the_tasks_and_the_parts(world) -> None:
+    from sandbox.scenarios.loader import load_directory
+    from sandbox.teaching import assignments as assign
+
+    uow, teacher, room = world["uow"], world["teacher"], world["room"]
+    shipped = load_directory()
+    aid = assign.create_assignment(uow, teacher, room.id, title="Mail week", kind="tasks", task_codes=["EMAIL001"],
+                                   tasks=shipped)
+    at = page(teacher)
+    assert at.multiselect(key="as_edit_tasks").value == ["EMAIL001"]
+    at.multiselect(key="as_edit_tasks").set_value([])
+    submit(at, "as_edit_form")
+    assert errors(at) == [en("assignment.no_tasks")]
+    assert stored(uow)[0].task_codes == ["EMAIL001"]  # refused: nothing changed
+    at.multiselect(key="as_edit_tasks").set_value(["EMAIL001", "EMAIL003"])
+    submit(at, "as_edit_form")
+    assert successes(at) == [en("assign.saved", title="Mail week")]
+    assert stored(uow)[0].task_codes == ["EMAIL001", "EMAIL003"]
+
+    # a chain: who plays each part changes, and with it what the students must do
+    assign.delete_assignment(uow, teacher, aid)
+    assign.create_assignment(uow, teacher, room.id, title="Chain A", kind="chain", chain_id="A",
+                             parties={"buyer": "student", "supplier": "bot", "logistics": "bot"}, tasks=shipped)
+    at = page(teacher)
+    assert "as_edit_tasks" not in [m.key for m in at.multiselect]
+    assert at.selectbox(key="as_edit_party_supplier").value == "bot"
+    at.selectbox(key="as_edit_party_buyer").set_value("bot")
+    at.selectbox(key="as_edit_party_supplier").set_value("bot")
+    submit(at, "as_edit_form")
+    assert errors(at) == [en("assignment.all_bots")]
+    at.selectbox(key="as_edit_party_supplier").set_value("student")
+    submit(at, "as_edit_form")
+    assert successes(at) == [en("assign.saved", title="Chain A")]
+    (row,) = stored(uow)
+    assert row.parties == {"buyer": "bot", "supplier": "student", "logistics": "bot"}
+    # the codes are now the supplier's, exactly as a new assignment with these parts would have
+    fresh = assign.create_assignment(uow, teacher, room.id, title="Same parts", kind="chain", chain_id="A",
+                                     parties=row.parties, tasks=shipped)
+    by_id = {r.id: r for r in stored(uow)}
+    assert row.task_codes == by_id[fresh].task_codes and "B2B005" not in row.task_codes  # 购物 is the buyer's
