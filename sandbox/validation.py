@@ -1,7 +1,10 @@
 """Checks for user-typed text, shared by every service.
 
-Invariants: text is NFKC-normalised and stripped; control characters, empty required values
-and over-long values are refused with a DomainError naming the field. HTML is *allowed* as
+Invariants: text is stripped and NFC-normalised — what the student typed, full-width Chinese
+punctuation (，。！（）) included; numbers, codes, phone numbers and user names are NFKC-folded
+instead (``fold=True``: full-width letters and digits become ASCII, so "１２３" matches "123").
+Control characters, empty required values and over-long values are refused with a DomainError
+naming the field. HTML is *allowed* as
 text (a student may type "<b>"); it is never rendered as HTML, only shown as text.
 """
 
@@ -17,10 +20,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 con
 
 
 def clean_text(
-    value: object, field: str, *, max_len: int, required: bool = True, multiline: bool = False
+    value: object, field: str, *, max_len: int, required: bool = True, multiline: bool = False, fold: bool = False
 ) -> str:
-    """The normalised text of ``value``, or DomainError ``input.required|too_long|bad_chars``."""
-    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    """The normalised text of ``value`` (NFC; NFKC with ``fold``), or DomainError
+    ``input.required|too_long|bad_chars``."""
+    text = unicodedata.normalize("NFKC" if fold else "NFC", str(value or "")).strip()
     if required and not text:
         raise DomainError("input.required", field=field)
     if len(text) > max_len:
@@ -37,7 +41,7 @@ def username_key(username: str) -> str:
 
 def clean_username(value: object, field: str = "username") -> str:
     """A user name of 3-32 letters, digits, '.', '_' or '-' (CJK letters allowed)."""
-    name = clean_text(value, field, max_len=32)
+    name = clean_text(value, field, max_len=32, fold=True)
     if len(name) < 3 or not USERNAME_RE.match(name) or len(username_key(name)) > 64:  # key column is 64 wide
         raise DomainError("input.bad_username", field=field)
     return name

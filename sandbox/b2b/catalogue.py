@@ -82,7 +82,7 @@ def parse_available(value: object) -> int:
 
 
 def _clean_sku(value: object) -> str:
-    sku = clean_text(value, "b2b.sku", max_len=32)
+    sku = clean_text(value, "b2b.sku", max_len=32, fold=True)
     if not _SKU.match(sku):
         raise DomainError("b2b.bad_sku", field="b2b.sku")
     return sku

@@ -93,14 +93,14 @@ def info(m: Member) -> MemberInfo:
 
 
 def _clean_login_name(value: object) -> str:
-    name = clean_text(value, "b2b.login_name", max_len=32)
+    name = clean_text(value, "b2b.login_name", max_len=32, fold=True)
     if not _LOGIN_NAME.match(name):
         raise DomainError("b2b.bad_login_name", field="b2b.login_name")
     return name
 
 
 def _optional(value: object, field: str, max_len: int) -> str | None:
-    return clean_text(value, field, max_len=max_len, required=False) or None
+    return clean_text(value, field, max_len=max_len, required=False, fold=True) or None  # codes: postcode, licence, e-mail
 
 
 def _bank_account_of(session: Session, actor: Actor, class_id: int, number: object) -> int | None:
@@ -170,7 +170,7 @@ def register(
     pw = check_new_password(password, password_confirm, field="b2b.password")
     company = clean_text(company_name, "b2b.company_name", max_len=100)
     contact = clean_text(contact_name, "b2b.contact_name", max_len=50)
-    tel = clean_text(phone, "b2b.phone", max_len=24)
+    tel = clean_text(phone, "b2b.phone", max_len=24, fold=True)
     if not _PHONE.match(tel):
         raise DomainError("b2b.bad_phone", field="b2b.phone")
     addr = clean_text(address, "b2b.address", max_len=200)
@@ -293,7 +293,7 @@ def login(
 
     if member_type not in MEMBER_TYPES:
         raise DomainError("b2b.bad_member_type", field="b2b.member_type")
-    name = clean_text(login_name, "b2b.login_name", max_len=32)
+    name = clean_text(login_name, "b2b.login_name", max_len=32, fold=True)
     if not password:
         raise DomainError("input.required", field="b2b.password")
     if certificate_id is None and not p12_bytes:

@@ -186,7 +186,7 @@ def search_transfers(
     Raises input.* (lgs.number), lgs.bad_state, lgs.bad_id (lgs.warehouse), lgs.bad_date,
     lgs.bad_date_range, b2b.login_required, b2b.wrong_member_type.
     """
-    text = clean_text(number, "lgs.number", max_len=24, required=False)
+    text = clean_text(number, "lgs.number", max_len=24, required=False, fold=True)
     if state in ("", None):
         wanted_state = None
     elif state in (TRANSFER_CREATED, TRANSFER_CONFIRMED):

@@ -187,14 +187,14 @@ def _token_hash(token: str) -> str:
 
 
 def _clean_phone(value: object, field: str) -> str:
-    text = clean_text(value, field, max_len=20)
+    text = clean_text(value, field, max_len=20, fold=True)
     if not _PHONE.match(text):
         raise DomainError("ebank.bad_phone", field=field)
     return text
 
 
 def _clean_licence(value: object, field: str = "ebank.licence_number") -> str:
-    text = clean_text(value, field, max_len=32).upper()
+    text = clean_text(value, field, max_len=32, fold=True).upper()
     if not _LICENCE.match(text):
         raise DomainError("ebank.bad_licence", field=field)
     return text
@@ -354,7 +354,7 @@ def register_personal(
     ebank.payment_password_format, input.password_mismatch, ebank.already_registered.
     """
     name = clean_text(full_name, "ebank.full_name", max_len=50)
-    ident = clean_text(id_number, "ebank.id_number", max_len=18).upper()
+    ident = clean_text(id_number, "ebank.id_number", max_len=18, fold=True).upper()
     if not re.match(r"^[0-9A-Z]{6,18}$", ident):
         raise DomainError("ebank.bad_id_number", field="ebank.id_number")
     tel = _clean_phone(phone, "ebank.phone")
@@ -396,7 +396,7 @@ def register_merchant(
     """
     name = clean_text(merchant_name, "ebank.merchant_name", max_len=100)
     licence = _clean_licence(licence_number)
-    url = clean_text(shop_url, "ebank.shop_url", max_len=200, required=False)
+    url = clean_text(shop_url, "ebank.shop_url", max_len=200, required=False, fold=True)
     if url and not re.match(r"^(https?://)?[\w\-]+(\.[\w\-]+)+(/\S*)?$", url):
         raise DomainError("ebank.bad_url", field="ebank.shop_url")
     contact = clean_text(contact_name, "ebank.contact_name", max_len=50)

@@ -371,7 +371,7 @@ def register_student(
         raise DomainError("input.required", field="enrollment_code")
     name = clean_username(username)
     full = clean_text(full_name, "full_name", max_len=100)
-    number = clean_text(student_number, "student_number", max_len=32, required=False) or None
+    number = clean_text(student_number, "student_number", max_len=32, required=False, fold=True) or None
     pw = check_new_password(password, password_confirm)
     try:
         with uow.write() as s:
@@ -433,7 +433,7 @@ def parse_roster(data: bytes | str) -> list[tuple[int, str, str, str]]:
         if len(cells) < 2 or len(cells) > 3:
             raise DomainError("roster.columns", field="roster", line=line)
         try:
-            number = clean_text(cells[0], "roster", max_len=32)
+            number = clean_text(cells[0], "roster", max_len=32, fold=True)
             full = clean_text(cells[1], "roster", max_len=100)
             # The user name is the third column, or else the student number itself.
             uname = clean_username(cells[2] if len(cells) == 3 and cells[2] else number, "roster")

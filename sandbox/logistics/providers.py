@@ -85,14 +85,14 @@ def register_provider(
     """
     company = clean_text(name, "lgs.name", max_len=100)
     contact = clean_text(contact_name, "lgs.contact_name", max_len=50)
-    tel = clean_text(phone, "lgs.phone", max_len=24)
+    tel = clean_text(phone, "lgs.phone", max_len=24, fold=True)
     if not _PHONE.match(tel):
         raise DomainError("lgs.bad_phone", field="lgs.phone")
     addr = clean_text(address, "lgs.address", max_len=200)
-    mail = clean_text(email, "lgs.email", max_len=254, required=False) or None
+    mail = clean_text(email, "lgs.email", max_len=254, required=False, fold=True) or None
     if mail is not None and not _EMAIL.match(mail):
         raise DomainError("lgs.bad_email", field="lgs.email")
-    licence = clean_text(str(licence_number or "").upper(), "lgs.licence_number", max_len=32, required=False) or None
+    licence = clean_text(str(licence_number or "").upper(), "lgs.licence_number", max_len=32, required=False, fold=True) or None
     if licence is not None and not _LICENCE.match(licence):
         raise DomainError("lgs.bad_licence", field="lgs.licence_number")
     terms = clean_text(service_terms, "lgs.service_terms", max_len=2000, required=False, multiline=True)

@@ -123,7 +123,7 @@ def _optional_id(value: object, field: str) -> int | None:
 
 
 def _number(value: object) -> str | None:
-    text = clean_text(value, "lgs.number", max_len=24, required=False)
+    text = clean_text(value, "lgs.number", max_len=24, required=False, fold=True)
     return text.upper() or None
 
 

@@ -18,8 +18,15 @@ def refusal(func, *args, **kwargs) -> DomainError:
     return info.value
 
 
-def test_text_is_nfkc_normalised_and_stripped():
-    assert clean_text("  ＡＢＣ　１２３ ", "name", max_len=10) == "ABC 123"
+def test_text_is_kept_as_typed_nfc_normalised_and_stripped():
+    # a Chinese sentence keeps its full-width punctuation; combining marks are composed (NFC)
+    assert clean_text("  你好，世界！（测试）　", "note", max_len=20) == "你好，世界！（测试）"
+    assert clean_text("Cafe\u0301", "note", max_len=10) == "Caf\u00e9"
+
+
+def test_codes_and_numbers_are_folded_to_ascii():
+    assert clean_text("  ＡＢＣ　１２３ ", "number", max_len=10, fold=True) == "ABC 123"
+    assert clean_username("ｌｉｎ＿０１") == "lin_01"
 
 
 def test_required_text_may_not_be_blank():
