@@ -802,13 +802,21 @@ def damage_panel(houses: Sequence[WarehouseView], levels: Sequence[Any]) -> None
     held = [x for x in levels if x.warehouse_id is not None]
     codes = {w.id: w.code for w in houses}
     if held:
-        options = list(range(len(held)))
         form = f"{P}_damage_new"
+        # the warehouse first, then its goods: one list of every warehouse's stock was thousands long
+        by_house: dict[int, list[int]] = {}
+        for i, x in enumerate(held):
+            by_house.setdefault(x.warehouse_id, []).append(i)
+        house_ids = sorted(by_house, key=lambda w: codes.get(w, ""))
+        shared.keep_choice(f"{form}_house", house_ids, default=house_ids[0])
+        house = st.selectbox(ui.t("field.lgs.warehouse"), house_ids, key=f"{form}_house",
+                             format_func=lambda w: codes.get(w, str(w)))
+        options = by_house[house]
         shared.keep_choice(f"{form}_level", options)
         with st.form(f"{form}_form"):
-            zh = shared.zh_mode()  # once, not once per option (thousands with 100 warehouses)
-            labels = [f"{codes.get(x.warehouse_id, '')} · {x.owner_name} · {x.sku} "
-                      f"{x.name_zh if zh else x.name_en} ({x.quantity})" for x in held]
+            zh = shared.zh_mode()  # once, not once per option
+            labels = {i: f"{held[i].owner_name} · {held[i].sku} {held[i].name_zh if zh else held[i].name_en} "
+                         f"({held[i].quantity})" for i in options}
             pick = st.selectbox(
                 ui.t("lgs.ui.damage_goods"), options, index=None, key=f"{form}_level",
                 format_func=labels.__getitem__, placeholder=ui.t("lgs.ui.choose"),

@@ -319,3 +319,38 @@ def test_every_section_renders_in_chinese(chain, monkeypatch):
     at = section(at, "customers")
     assert "待审批" in at.dataframe[0].value.to_string()
     assert zh("lgs.ui.customers_title") in [x.value for x in at.subheader]
+
+
+def test_a_damage_report_is_written_for_goods_picked_in_one_warehouse(chain):
+    """LGS023: the warehouse first, then only its goods; too many damaged is refused, nothing saved."""
+    from sandbox.b2b.models import Product
+    from sandbox.logistics.models import DamageReport
+    from tests.app.helpers import fill
+
+    w, uow = chain.w, chain.uow
+    (app,) = fetch(uow, select(ServiceApplication))
+    applications.decide(uow, w.carrier, app.id, approve=True)
+    p1, p2 = products(uow, w.supplier.member_id)[:2]
+    inbound.receive(uow, w.carrier, ship(w, {p1: 10, p2: 5}).inbound_order_id)
+    moved = b2b_transfers.create_transfer(uow, w.supplier.actor, w.supplier.token, from_warehouse_id=w.wh1.id,
+                                          to_warehouse_id=w.wh2.id, lines={p1: 4})
+    transfers.confirm_transfer(uow, w.carrier, moved.id)
+
+    at = section(run(new_app(PAGE, actor=w.carrier)), "stock")
+    house = at.selectbox(key="lgs_damage_new_house")
+    assert house.options == [w.wh1.code, w.wh2.code]  # both hold stock, by code
+    at = pick(at, "lgs_damage_new_house", w.wh2.id)
+    goods = at.selectbox(key="lgs_damage_new_level")
+    (label,) = goods.options  # WH02 holds only the 4 moved there
+    assert label.endswith("(4)") and w.wh1.code not in label
+    goods.select_index(0)
+    fill(at, lgs_damage_new_quantity="5", lgs_damage_new_reason="Crushed in transit")
+    at = press(at, "lgs_damage_new_submit")
+    sku = ui.plain(fetch(uow, select(Product).where(Product.id == p1))[0].sku)
+    assert errors(at) == [en("lgs.not_enough_stock", product=sku, location=w.wh2.code, held=4, wanted=5)]
+    assert not fetch(uow, select(DamageReport))  # refused: nothing saved
+    fill(at, lgs_damage_new_quantity="2")
+    at = press(at, "lgs_damage_new_submit")
+    assert not errors(at)
+    (report,) = fetch(uow, select(DamageReport))
+    assert report.warehouse_id == w.wh2.id and report.reason == "Crushed in transit"
