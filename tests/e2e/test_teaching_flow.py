@@ -114,6 +114,10 @@ def test_upload_assign_board_regrade_export_and_reset(
         # --- the student sees the assignment and opens her mailbox in her browser (EMAIL001)
         go(student, en("page.tasks"), en("tasks.title"))
         expect(student.get_by_text("Mail week / 邮件周").first).to_be_visible()
+        # the assignment's hints are free: one click opens it in place, and the lab report counts it
+        student.locator("[class*='st-key-hint_'][class*='_EMAIL001'] button").click()
+        expect(student.locator("[class*='st-key-my_assignment_'] [data-testid=stAlertContentInfo]")).to_be_visible()
+        settle(student)
         go(student, en("page.mailbox"), en("email.title"))
         student.locator(".st-key-mail_apply button").click()
         expect(student.locator(".st-key-mail_reg_local input")).to_have_value("hanmm")
@@ -154,6 +158,7 @@ def test_upload_assign_board_regrade_export_and_reset(
         # --- the lab report PDF of the student
         go(page, en("page.report"), en("page.report"))
         expect(page.get_by_role("heading", name="Han Meimei · hanmm")).to_be_visible()
+        expect(metric(page, en("report.hints_used"))).to_have_text("1")
         shoot(page, "75-teaching-report.png")
         with page.expect_download() as got:
             page.locator(".st-key-rp_pdf button").click()
