@@ -14,7 +14,7 @@ partners act once (``shared.succeed``) so bot suppliers and buyers continue thei
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -995,7 +995,7 @@ def history_chart() -> None:
         st.caption(ui.t("lgs.ui.no_history"))
         return
     now = datetime.now(UTC)
-    until = min(now, datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)) if last else now
+    until = min(now, ui.china_moment(last + timedelta(days=1))) if last else now
     fig = go.Figure()
     for series in found.series:
         xs = [p.at for p in series.points]

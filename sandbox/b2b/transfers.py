@@ -15,7 +15,7 @@ transfer_detail, B2B015 screen transfer_search).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -27,6 +27,7 @@ from sandbox.b2b import states
 from sandbox.b2b.access import member_of, new_number, require_party
 from sandbox.b2b.models import SUPPLIER, Member
 from sandbox.b2b.shipping import own_products
+from sandbox.clock import day_start
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
 from sandbox.logistics import stock
@@ -46,7 +47,6 @@ from sandbox.logistics.states import TRANSFER_ORDER
 from sandbox.uow import UnitOfWork
 from sandbox.validation import clean_text
 
-CHINA = timezone(timedelta(hours=8))
 MAX_ROWS = 500
 DETAIL_SCREEN = "transfer_detail"
 SEARCH_SCREEN = "transfer_search"
@@ -164,11 +164,6 @@ def _as_date(value: object, field: str) -> date | None:
         raise DomainError("lgs.bad_date", field=field) from None
 
 
-def _day_start(day: date) -> datetime:
-    """Midnight of a China-time day, in UTC."""
-    return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(UTC)
-
-
 def search_transfers(
     uow: UnitOfWork,
     actor: Actor,
@@ -211,9 +206,9 @@ def search_transfers(
         if wid is not None:
             query = query.where(or_(TransferOrder.from_warehouse_id == wid, TransferOrder.to_warehouse_id == wid))
         if first is not None:
-            query = query.where(TransferOrder.created_at >= _day_start(first))
+            query = query.where(TransferOrder.created_at >= day_start(first))
         if last is not None:
-            query = query.where(TransferOrder.created_at < _day_start(last + timedelta(days=1)))
+            query = query.where(TransferOrder.created_at < day_start(last + timedelta(days=1)))
         rows = list(s.scalars(query.order_by(TransferOrder.created_at.desc(), TransferOrder.id.desc()).limit(MAX_ROWS)))
         found = transfer_summaries(s, rows)
         events.record(

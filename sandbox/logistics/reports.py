@@ -5,7 +5,8 @@ receivable details per supplier (LGS018).
 Invariants:
 - Each query sees only the actor's own provider's documents, warehouses and vehicles.
 - Filters are parsed before the transaction (``lgs.bad_state``, ``lgs.bad_id``, ``lgs.bad_date``,
-  ``lgs.bad_date_range``, ``input.*``).
+  ``lgs.bad_date_range``, ``input.*``). A date is a China-time day (UTC+8, ``sandbox.clock``), as
+  every page shows times.
 - Each query runs in one ``uow.write()`` that reads and records one ``lgs.query`` event (task
   code, ``screen``, ``filters``, ``returned_ids`` of the rows returned, ``returned_count``) —
   grading reads these events. At most ``MAX_ROWS`` rows are returned.
@@ -23,7 +24,7 @@ units carried and share of capacity used per vehicle, one grouped query).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from sandbox import events
 from sandbox.actor import Actor
 from sandbox.b2b.models import Member, Product
+from sandbox.clock import day_start
 from sandbox.errors import DomainError
 from sandbox.logistics import models as m
 from sandbox.logistics.access import as_id, provider_of
@@ -147,10 +149,6 @@ def _dates(date_from: object, date_to: object) -> tuple[date | None, date | None
     return start, end
 
 
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def _log(session: Session, actor: Actor, provider: Provider, screen: str, ids: list[int], filters: dict[str, Any],
          **extra: Any) -> None:
     events.record(
@@ -228,9 +226,9 @@ def transport_records(
         if wanted is not None:
             query = query.where(DispatchOrder.state == wanted)
         if start is not None:
-            query = query.where(DispatchOrder.confirmed_at >= _start(start))
+            query = query.where(DispatchOrder.confirmed_at >= day_start(start))
         if end is not None:
-            query = query.where(DispatchOrder.confirmed_at < _start(end + timedelta(days=1)))
+            query = query.where(DispatchOrder.confirmed_at < day_start(end + timedelta(days=1)))
         rows = list(s.scalars(query.order_by(DispatchOrder.confirmed_at.desc(), DispatchOrder.id.desc())
                               .limit(MAX_ROWS)))
         out = dispatch_views(s, rows)
@@ -438,8 +436,8 @@ def stock_history(
                or_(StockMove.from_location.in_(list(codes)), StockMove.to_location.in_(list(codes))))
     )
     if end is not None:
-        query = query.where(StockMove.at < _start(end + timedelta(days=1)))
-    opening_at = _start(start) if start is not None else None
+        query = query.where(StockMove.at < day_start(end + timedelta(days=1)))
+    opening_at = day_start(start) if start is not None else None
     levels: dict[str, int] = {}
     points: dict[str, list[StockPoint]] = {}
     moved: set[int] = set()

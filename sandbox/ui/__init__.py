@@ -17,11 +17,12 @@ import gc
 import json
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 import streamlit as st
 
+from sandbox import clock
 from sandbox.actor import Actor
 from sandbox.config import database_url
 from sandbox.db import Database
@@ -107,7 +108,7 @@ def error_text(err: DomainError) -> str:
 
 #: The one clock every page shows and takes times in: China Standard Time (UTC+8, no daylight
 #: saving), the bank's day too. Times are stored in UTC.
-CHINA = timezone(timedelta(hours=8), "UTC+8")
+CHINA = clock.CHINA
 
 
 def when(at: object, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from sandbox.b2b import shipping, transfers
-from sandbox.b2b.transfers import CHINA
+from sandbox.clock import CHINA
 from sandbox.db import utcnow
 from sandbox.logistics import inbound, stock, warehouses
 from sandbox.logistics import transfers as lgs_transfers

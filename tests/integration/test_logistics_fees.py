@@ -18,7 +18,8 @@ from sandbox.b2b import transfers as b2b_transfers
 from sandbox.bots import BotWorld, b2b_partners
 from sandbox.bots import ebank as bank_bots
 from sandbox.bots.ebank import PAY_PASSWORD, WRONG_PAY_PASSWORD
-from sandbox.db import Database
+from sandbox.clock import CHINA
+from sandbox.db import Database, utcnow
 from sandbox.ebank import gateway
 from sandbox.ebank.models import CANCELLED, PAID, Payment
 from sandbox.logistics import damage, dispatch, fees, outbound, providers, reports, vehicles
@@ -220,6 +221,11 @@ def series_of(w: World, **kw: object) -> dict[str, list[int]]:
     return {x.warehouse_code: [p.quantity for p in x.points] for x in found.series}
 
 
+def china_today() -> date:
+    """Today as the sandbox's date filters cut days: China time (UTC+8)."""
+    return utcnow().astimezone(CHINA).date()
+
+
 def test_stock_per_warehouse_over_time_and_vehicle_utilisation(uow):
     w = world(uow)
     p1, p2 = products(uow, w.supplier.member_id)[:2]
@@ -239,11 +245,11 @@ def test_stock_per_warehouse_over_time_and_vehicle_utilisation(uow):
         assert {x.product_id for x in found.products} == {p1, p2}
         assert [p.change for p in found.series[0].points] == [10, 4, -3, -5]
         assert found.series[0].last == 6
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = china_today() + timedelta(days=1)
     assert series_of(w, date_from=tomorrow) == {"WH01": [6], "WH02": [3]}  # the opening levels only
-    assert series_of(w, date_to=date.today() - timedelta(days=1)) == {}
+    assert series_of(w, date_to=china_today() - timedelta(days=1)) == {}
     with uow.read() as s, refused("lgs.bad_date_range", field="lgs.date_from"):
-        reports.stock_history(s, w.carrier, date_from=tomorrow, date_to=date.today())
+        reports.stock_history(s, w.carrier, date_from=tomorrow, date_to=china_today())
     with uow.read() as s, refused("lgs.bad_date", field="lgs.date_to"):
         reports.stock_history(s, w.carrier, date_to="yesterday")
 
