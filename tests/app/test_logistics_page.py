@@ -305,6 +305,19 @@ def test_the_provider_links_its_bank_account_sees_a_fee_paid_and_stock_over_time
     assert any("Stock per warehouse over time" in x for x in specs), specs
     assert not any("average load per trip" in x for x in specs)  # no vehicle yet
     assert not errors(at)
+    # one line per warehouse picked (all of them while there are no more than 8)
+    import json
+
+    def history_lines(at: AppTest) -> list[str]:
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        (spec,) = [x for x in specs if x["layout"].get("title", {}).get("text") == en("lgs.ui.chart_history")]
+        return [trace["name"] for trace in spec["data"]]
+
+    assert at.multiselect(key="lgs_hist_houses").value == [w.wh1.code, w.wh2.code]
+    assert history_lines(at) == [w.wh1.code, w.wh2.code]
+    at.multiselect(key="lgs_hist_houses").set_value([w.wh2.code])
+    at = run(at)
+    assert history_lines(at) == [w.wh2.code]
 
 
 def test_every_section_renders_in_chinese(chain, monkeypatch):
