@@ -57,8 +57,15 @@ def idle_sandboxes(session: Session, idle_days: int, now: datetime | None = None
     rooms = session.execute(
         select(Classroom.id, Classroom.created_at, User.id, User.username)
         .join(User, User.id == Classroom.owner_id).where(Classroom.kind == PERSONAL)
-    )
-    out = [(class_id, username, _last_active(session, class_id, owner_id, created))
+    ).all()
+    personal = select(Classroom.id).where(Classroom.kind == PERSONAL)
+    owners = select(Classroom.owner_id).where(Classroom.kind == PERSONAL)
+    # two grouped reads for every sandbox at once: its class's latest event, its learner's latest
+    by_class = dict(session.execute(select(Event.class_id, func.max(Event.at))
+                                    .where(Event.class_id.in_(personal)).group_by(Event.class_id)).all())
+    by_actor = dict(session.execute(select(Event.actor_id, func.max(Event.at))
+                                    .where(Event.actor_id.in_(owners)).group_by(Event.actor_id)).all())
+    out = [(class_id, username, max(d for d in (by_class.get(class_id), by_actor.get(owner_id), created) if d))
            for class_id, created, owner_id, username in rooms]
     return sorted((item for item in out if item[2] <= cutoff), key=lambda item: item[2])
 
