@@ -17,7 +17,7 @@ import gc
 import json
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import streamlit as st
@@ -118,12 +118,7 @@ def when(at: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(CHINA).strftime(fmt)
 
 
-def china_moment(day: date | None, clock: object = None) -> datetime | None:
-    """A date (and time of day, else midnight) typed in China time, as the UTC instant stored."""
-    if day is None:
-        return None
-    hour_minute = clock if clock is not None else datetime.min.time()
-    return datetime.combine(day, hour_minute, tzinfo=CHINA).astimezone(UTC)
+china_moment = clock.moment  # a date (and time of day) typed in China time, as the UTC instant stored
 
 
 def china_now() -> datetime:
