@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from sandbox.clock import CHINA, day_start
 from sandbox.ledger.models import JournalEntry, LedgerAccount, Posting
 
 #: The bank's clock: China Standard Time (UTC+8, no daylight saving).
-BANK_TZ = timezone(timedelta(hours=8), "CST")
+BANK_TZ = CHINA  # the sandbox's one clock (sandbox.clock)
 MAX_ROWS = 500
 
 
@@ -46,9 +47,7 @@ def bank_day(at: datetime) -> date:
 
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """UTC instants [start of ``first``, start of the day after ``last``) in bank time."""
-    start = datetime.combine(first, time.min, tzinfo=BANK_TZ).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=BANK_TZ).astimezone(UTC)
-    return start, end
+    return day_start(first), day_start(last + timedelta(days=1))
 
 
 def balance(session: Session, account_id: int) -> int:

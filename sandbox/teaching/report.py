@@ -22,13 +22,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.actor import INSTRUCTOR, STUDENT, Actor
+from sandbox.clock import CHINA
 from sandbox.db import utcnow
 from sandbox.errors import DomainError
 from sandbox.events import Event
@@ -40,7 +41,7 @@ from sandbox.teaching import scores
 from sandbox.teaching.assignments import assigned_codes
 from sandbox.teaching.models import Assignment
 
-TZ = timezone(timedelta(hours=8), "UTC+8")
+TZ = CHINA
 OTHER = "OTHER"  # events of no module (logins, registration, hints …)
 _PREFIX_MODULE = {m.lower(): m for m in MODULES}
 _SECRET_PARTS = frozenset({
