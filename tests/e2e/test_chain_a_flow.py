@@ -92,7 +92,7 @@ CAI_TASKS = ["EBANK001", "LGS001", "LGS007", "LGS012", "LGS022", "LGS003", "LGS0
              "LGS010", "LGS020", "LGS018"]
 SHIP_QTY = 20
 ORDER_QTY = 3
-FUNDS_FEN = 2_000_000
+FUNDS_FEN = 5_000_000  # ¥50,000: ORDER_QTY of the dearest goods a world can hold (¥9,999 each) and more
 LOGISTICS = "Cai Freight Co"
 WAREHOUSE = ("WH01", "Pudong Depot", "8 Harbour Road, Shanghai", "500")
 VEHICLE = ("沪A12345", "Van", "40")
